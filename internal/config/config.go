@@ -1,0 +1,144 @@
+package config
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+)
+
+// File is a loaded and checked rules file.
+type File struct {
+	Path    string
+	App     string        // the default app; "" when every target names its own
+	Timeout time.Duration // the overall deadline; 0 for none
+	Targets []Target      // in file order
+}
+
+// Target is one named rule: when it applies, where it deploys, what it does.
+type Target struct {
+	Name         string
+	Branches     []string // glob patterns matched against the branch (the base branch on pull requests)
+	Tags         []string // glob patterns matched against the tag
+	PullRequests bool     // pull request builds may match Branches
+	Rack         string
+	App          string        // the target's app, else the file's
+	Timeout      time.Duration // the target's deadline, else the file's; 0 for none
+	Steps        []Step
+	Pos          Pos // where the target's name is
+
+	unresolved *Error // the first ${VAR} the environment could not fill
+}
+
+// Err returns the first ${VAR} in the target that the environment left
+// missing or empty, as an *Error, or nil. Such a target must not run.
+func (t *Target) Err() error {
+	if t.unresolved == nil {
+		return nil
+	}
+	return t.unresolved
+}
+
+// Step kinds.
+const (
+	KindBuild   = "build"   // build the app from the working directory
+	KindDeploy  = "deploy"  // build, then promote that release
+	KindPromote = "promote" // promote the release made by the last build, env or import
+	KindRun     = "run"     // run a one-off command
+	KindEnv     = "env"     // set environment variables (a new release)
+	KindImport  = "import"  // copy this commit's build from another rack
+	KindExport  = "export"  // save the build to a file
+)
+
+// Kinds lists the step kinds in the order the documentation gives them.
+var Kinds = []string{KindBuild, KindDeploy, KindPromote, KindRun, KindEnv, KindImport, KindExport}
+
+// Step is one thing a target does. Only the fields of its Kind are set.
+type Step struct {
+	Kind string
+
+	Service string   // run
+	Command []string // run: the command's words
+	Release string   // run: the release to run against; "" for the app's current one
+
+	Replace bool     // env: the values are the whole environment
+	Promote bool     // env: promote the new release
+	Env     []EnvVar // env: in file order, ${VAR}s resolved
+
+	From    string // import: the rack holding the build
+	FromApp string // import: the app on that rack (the target's app unless given)
+
+	File string // export: where to write the build
+
+	Timeout time.Duration // this step's own deadline; 0 for none
+	Pos     Pos
+}
+
+// String describes the step for people, without any environment value.
+func (s Step) String() string {
+	switch s.Kind {
+	case KindRun:
+		str := fmt.Sprintf("run %s: %s", s.Service, strings.Join(s.Command, " "))
+		if s.Release != "" {
+			str += " (release " + s.Release + ")"
+		}
+		return str
+	case KindEnv:
+		keys := make([]string, len(s.Env))
+		for i, v := range s.Env {
+			keys[i] = v.Key
+		}
+		str := "env " + strings.Join(keys, ", ")
+		if s.Replace {
+			str += " (replace)"
+		}
+		if s.Promote {
+			str += " then promote"
+		}
+		return str
+	case KindImport:
+		return fmt.Sprintf("import from %s (app %s)", s.From, s.FromApp)
+	case KindExport:
+		return "export to " + s.File
+	}
+	return s.Kind
+}
+
+// EnvVar is one environment assignment. Value is secret: String, GoString
+// and MarshalJSON show only the key.
+type EnvVar struct {
+	Key, Value string
+}
+
+// String shows the key and hides the value.
+func (v EnvVar) String() string { return v.Key + "=<redacted>" }
+
+// GoString hides the value from %#v.
+func (v EnvVar) GoString() string {
+	return fmt.Sprintf("config.EnvVar{Key:%q, Value:<redacted>}", v.Key)
+}
+
+// MarshalJSON hides the value from JSON output.
+func (v EnvVar) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Key   string `json:"key"`
+		Value string `json:"value"`
+	}{v.Key, "<redacted>"})
+}
+
+// Pos is a position in the rules file, both counted from 1.
+type Pos struct {
+	Line, Column int
+}
+
+// Load reads and checks the rules file at path. lookup reads the
+// environment for ${VAR}. Every error about the file's content is an
+// *Error; an unreadable file is reported wrapped, with its cause.
+func Load(path string, lookup func(string) (string, bool)) (*File, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading rules file: %w", err)
+	}
+	return Parse(path, data, lookup)
+}

@@ -1,0 +1,414 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/goccy/go-yaml/ast"
+)
+
+// stepFields lists the keys each step kind takes.
+var stepFields = map[string][]string{
+	KindBuild:   {"timeout"},
+	KindDeploy:  {"timeout"},
+	KindPromote: {"timeout"},
+	KindRun:     {"service", "command", "release", "timeout"},
+	KindEnv:     {"values", "replace", "promote", "timeout"},
+	KindImport:  {"from", "app", "timeout"},
+	KindExport:  {"file", "timeout"},
+}
+
+// stepExample shows each kind that needs fields written out.
+var stepExample = map[string]string{
+	KindRun:    "- run: {service: web, command: bin/migrate}",
+	KindEnv:    "- env: {values: {KEY: value}}",
+	KindImport: "- import: {from: org/staging}",
+	KindExport: "- export: {file: build.tgz}",
+}
+
+// fieldOwner names the step kind a stray field belongs to.
+var fieldOwner = map[string]string{
+	"service": KindRun, "command": KindRun, "release": KindRun,
+	"values": KindEnv, "replace": KindEnv,
+	"from": KindImport, "file": KindExport,
+}
+
+// steps reads a target's steps and checks their order.
+func (l *loader) steps(en entry, t *Target) ([]Step, *Error) {
+	val, e := l.unwrap(en.val)
+	if e != nil {
+		return nil, e
+	}
+	seq, ok := val.(*ast.SequenceNode)
+	if !ok {
+		return nil, l.errf(val, "write steps as a list, one \"- step\" per line, e.g. steps: [build, promote]",
+			"steps in target %q must be a list, not %s", t.Name, describe(val))
+	}
+	if len(seq.Values) == 0 {
+		return nil, l.errf(val, "add at least one step, e.g. steps: [deploy]", "target %q has no steps", t.Name)
+	}
+	out := make([]Step, 0, len(seq.Values))
+	for _, n := range seq.Values {
+		s, e := l.step(n, t)
+		if e != nil {
+			return nil, e
+		}
+		out = append(out, s)
+	}
+	if e := l.order(out); e != nil {
+		return nil, e
+	}
+	return out, nil
+}
+
+// step reads one step: a kind's name, or a mapping from a kind to its fields.
+func (l *loader) step(n ast.Node, t *Target) (Step, *Error) {
+	n, e := l.unwrap(n)
+	if e != nil {
+		return Step{}, e
+	}
+	kinds := "the step kinds are " + strings.Join(Kinds, ", ")
+	if isNull(n) {
+		return Step{}, l.errf(n, "write a step after \"-\"; "+kinds, "empty step")
+	}
+	if name, ok := scalarText(n); ok {
+		s := Step{Kind: name, Pos: posOf(n)}
+		if e := l.kind(n, name); e != nil {
+			return s, e
+		}
+		if ex, ok := stepExample[name]; ok {
+			return s, l.errf(n, "write "+ex, "a %s step needs %s", name, needs(name))
+		}
+		return s, nil
+	}
+	pairs, ok := mappingValues(n)
+	if !ok {
+		return Step{}, l.errf(n, "write a step as its kind (- build) or its kind with fields ("+stepExample[KindRun]+")",
+			"a step must be a name or a mapping, not %s", describe(n))
+	}
+	entries, e := l.entries(pairs, "in a step")
+	if e != nil {
+		return Step{}, e
+	}
+	if len(entries) == 0 {
+		return Step{}, l.errf(n, "write a step after \"-\"; "+kinds, "empty step")
+	}
+	head := entries[0]
+	s := Step{Kind: head.key, Pos: posOf(head.keyNode)}
+	if owner, ok := fieldOwner[head.key]; ok {
+		return s, l.errf(head.keyNode, fmt.Sprintf("put the fields under the step's kind: %s", stepExample[owner]),
+			"%q is a field of a %s step, not a step", head.key, owner)
+	}
+	if e := l.kind(head.keyNode, head.key); e != nil {
+		return s, e
+	}
+	if len(entries) > 1 {
+		extra := entries[1]
+		if _, isKind := stepFields[extra.key]; isKind {
+			return s, l.errf(extra.keyNode, "start each step with its own \"- \"",
+				"two steps (%s and %s) in one list item", head.key, extra.key)
+		}
+		return s, l.errf(extra.keyNode, fmt.Sprintf("indent %s under %s, as a field of the step", short(extra.key), head.key),
+			"a step has one key, its kind (%s); %q is beside it", head.key, short(extra.key))
+	}
+	val, e := l.unwrap(head.val)
+	if e != nil {
+		return s, e
+	}
+	if isNull(val) {
+		if ex, ok := stepExample[s.Kind]; ok {
+			return s, l.errf(head.keyNode, "write "+ex, "a %s step needs %s", s.Kind, needs(s.Kind))
+		}
+		return s, nil
+	}
+	if _, ok := mappingValues(val); !ok {
+		ex := stepExample[s.Kind]
+		if ex == "" {
+			ex = fmt.Sprintf("- %s, or - %s: {timeout: 10m}", s.Kind, s.Kind)
+		}
+		return s, l.errf(val, "write "+ex, "the fields of a %s step must be a mapping, not %s", s.Kind, describe(val))
+	}
+	where := fmt.Sprintf("in %s step", s.Kind)
+	fields, e := l.fields(val, where, stepFields[s.Kind], nil)
+	if e != nil {
+		return s, e
+	}
+	if en, ok := fields["timeout"]; ok {
+		if s.Timeout, e = l.duration(en); e != nil {
+			return s, e
+		}
+	}
+	switch s.Kind {
+	case KindRun:
+		e = l.runStep(&s, head, fields)
+	case KindEnv:
+		e = l.envStep(&s, head, fields)
+	case KindImport:
+		e = l.importStep(&s, head, fields, t)
+	case KindExport:
+		e = l.exportStep(&s, head, fields)
+	}
+	return s, e
+}
+
+// kind checks a step kind's name.
+func (l *loader) kind(n ast.Node, name string) *Error {
+	if _, ok := stepFields[name]; ok {
+		return nil
+	}
+	msg := fmt.Sprintf("unknown step %q", short(name))
+	fix := "use one of " + strings.Join(Kinds, ", ")
+	if s := suggest(name, Kinds); s != "" {
+		msg += fmt.Sprintf(" (did you mean %q?)", s)
+		fix = fmt.Sprintf("write %s; %s", s, fix)
+	}
+	return l.errf(n, fix, "%s", msg)
+}
+
+// needs says which fields a step kind must have.
+func needs(kind string) string {
+	switch kind {
+	case KindRun:
+		return "a service and a command"
+	case KindEnv:
+		return "values"
+	case KindImport:
+		return "from (the rack to import from)"
+	case KindExport:
+		return "a file"
+	}
+	return "nothing"
+}
+
+// missing reports a required field that is absent.
+func (l *loader) missing(head entry, kind, field string) *Error {
+	return l.errf(head.keyNode, fmt.Sprintf("add %s, e.g. %s", field, stepExample[kind]),
+		"a %s step needs %s", kind, needs(kind))
+}
+
+func (l *loader) runStep(s *Step, head entry, fields map[string]entry) *Error {
+	en, ok := fields["service"]
+	if !ok {
+		return l.missing(head, KindRun, "service")
+	}
+	var e *Error
+	if s.Service, e = l.str(en, "service", false); e != nil {
+		return e
+	}
+	if s.Service == "" || strings.ContainsAny(s.Service, " \t\r\n") {
+		return l.errf(en.val, "write the service's name as in convox.yml, e.g. service: web", "service %q is not a service name", short(s.Service))
+	}
+	en, ok = fields["command"]
+	if !ok {
+		return l.missing(head, KindRun, "command")
+	}
+	if s.Command, e = l.command(en); e != nil {
+		return e
+	}
+	if en, ok := fields["release"]; ok {
+		if s.Release, e = l.str(en, "release", true); e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+// command reads a command: a line split like a shell would, or a list of
+// words. ${VAR}s are expanded in each word after splitting.
+func (l *loader) command(en entry) ([]string, *Error) {
+	val, e := l.unwrap(en.val)
+	if e != nil {
+		return nil, e
+	}
+	fix := "write command: bin/migrate --all, or a list: command: [bin/migrate, --all]"
+	var words []string
+	var nodes []ast.Node
+	if line, ok := scalarText(val); ok {
+		w, problem := splitCommand(line)
+		if problem != "" {
+			return nil, l.errf(val, "close the quote, or write the command as a list of words", "command %s", problem)
+		}
+		for range w {
+			nodes = append(nodes, val)
+		}
+		words = w
+	} else if seq, ok := val.(*ast.SequenceNode); ok {
+		for _, it := range seq.Values {
+			it, e := l.unwrap(it)
+			if e != nil {
+				return nil, e
+			}
+			w, ok := scalarText(it)
+			if !ok {
+				return nil, l.errf(it, fix, "each word of command must be a string, not %s", describe(it))
+			}
+			words = append(words, w)
+			nodes = append(nodes, it)
+		}
+	} else if !isNull(val) {
+		return nil, l.errf(val, fix, "command must be a string or a list of words, not %s", describe(val))
+	}
+	if len(words) == 0 {
+		return nil, l.errf(val, fix, "command is empty")
+	}
+	out := make([]string, len(words))
+	for i, w := range words {
+		if out[i], e = l.expandAt(nodes[i], w, 0); e != nil {
+			e.Column = posOf(nodes[i]).Column // a word's offset in the line is not known
+			return nil, e
+		}
+	}
+	return out, nil
+}
+
+func (l *loader) envStep(s *Step, head entry, fields map[string]entry) *Error {
+	var e *Error
+	if en, ok := fields["replace"]; ok {
+		if s.Replace, e = l.boolean(en); e != nil {
+			return e
+		}
+	}
+	if en, ok := fields["promote"]; ok {
+		if s.Promote, e = l.boolean(en); e != nil {
+			return e
+		}
+	}
+	en, ok := fields["values"]
+	if !ok {
+		return l.missing(head, KindEnv, "values")
+	}
+	val, e := l.unwrap(en.val)
+	if e != nil {
+		return e
+	}
+	pairs, ok := mappingValues(val)
+	fix := "write values as a mapping, e.g. values: {NODE_ENV: production, DATABASE_URL: ${DATABASE_URL}}"
+	if !ok {
+		if isNull(val) {
+			return l.errf(val, fix, "values is empty")
+		}
+		return l.errf(val, fix, "values must be a mapping of names to values, not %s", describe(val))
+	}
+	if len(pairs) == 0 {
+		return l.errf(val, fix, "values is empty")
+	}
+	entries, e := l.entries(pairs, "in env values")
+	if e != nil {
+		return e
+	}
+	for _, v := range entries {
+		if !validName(v.key) {
+			return l.errf(v.keyNode, "use letters, digits and _, not starting with a digit", "%q is not an environment variable name", short(v.key))
+		}
+		vn, e := l.unwrap(v.val)
+		if e != nil {
+			return e
+		}
+		raw, ok := scalarText(vn)
+		if !ok {
+			if isNull(vn) {
+				return l.errf(vn, fmt.Sprintf("write %s: \"\" for an empty value, or give it a value", v.key), "%s has no value", v.key)
+			}
+			return l.errf(vn, fmt.Sprintf("write %s: VALUE, a single string", v.key), "the value of %s must be a string, not %s", v.key, describe(vn))
+		}
+		if strings.ContainsAny(raw, "\r\n") {
+			return l.errf(vn, "write a single-line value (a block scalar | keeps a final line break; use |- or a quoted string)",
+				"the value of %s has a line break: Convox environment values are single lines", v.key)
+		}
+		value, e := l.expandAt(vn, raw, 0)
+		if e != nil {
+			return e
+		}
+		if strings.ContainsAny(value, "\r\n") && l.cur != nil && l.cur.unresolved == nil {
+			l.cur.unresolved = l.errf(vn, "store the value on a single line (e.g. base64-encode it)",
+				"the value of %s has a line break, from the environment: Convox environment values are single lines", v.key)
+		}
+		s.Env = append(s.Env, EnvVar{Key: v.key, Value: value})
+	}
+	return nil
+}
+
+func (l *loader) importStep(s *Step, head entry, fields map[string]entry, t *Target) *Error {
+	en, ok := fields["from"]
+	if !ok {
+		return l.missing(head, KindImport, "from")
+	}
+	var e *Error
+	if s.From, e = l.str(en, "from", true); e != nil {
+		return e
+	}
+	if e = l.name(en, s.From, "rack"); e != nil {
+		return e
+	}
+	s.FromApp = t.App
+	if en, ok := fields["app"]; ok {
+		if s.FromApp, e = l.str(en, "app", true); e != nil {
+			return e
+		}
+		if e = l.name(en, s.FromApp, "app"); e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+func (l *loader) exportStep(s *Step, head entry, fields map[string]entry) *Error {
+	en, ok := fields["file"]
+	if !ok {
+		return l.missing(head, KindExport, "file")
+	}
+	var e *Error
+	if s.File, e = l.str(en, "file", false); e != nil {
+		return e
+	}
+	if s.File == "" {
+		return l.errf(en.val, "write file: build.tgz", "file is empty")
+	}
+	return nil
+}
+
+// order checks that each promote has a release to promote and each export
+// a build to export.
+func (l *loader) order(steps []Step) *Error {
+	var (
+		pending *Step // the last step that made a release not yet promoted
+		done    *Step // the last step that promoted
+		build   bool  // a build exists (build, deploy or import ran)
+	)
+	for i := range steps {
+		s := &steps[i]
+		switch s.Kind {
+		case KindBuild, KindImport:
+			pending, build = s, true
+		case KindDeploy:
+			pending, done, build = nil, s, true
+		case KindEnv:
+			if s.Promote {
+				pending, done = nil, s
+			} else {
+				pending = s
+			}
+		case KindPromote:
+			if pending == nil {
+				fix := "put a build, env or import step before promote, or use deploy (build, then promote)"
+				if done != nil {
+					return l.at(s.Pos, "remove this promote: the release is already promoted",
+						"promote has nothing to promote: the %s step at line %d already promoted the last release", done.Kind, done.Pos.Line)
+				}
+				return l.at(s.Pos, fix, "promote has nothing to promote: no build, env or import step comes before it")
+			}
+			pending, done = nil, s
+		case KindExport:
+			if !build {
+				return l.at(s.Pos, "put a build, deploy or import step before export",
+					"export has no build to export: no build, deploy or import step comes before it")
+			}
+		}
+	}
+	return nil
+}
+
+// at makes an *Error at p.
+func (l *loader) at(p Pos, fix, format string, args ...any) *Error {
+	return &Error{File: l.file, Line: p.Line, Column: p.Column, Msg: fmt.Sprintf(format, args...), Fix: fix}
+}
