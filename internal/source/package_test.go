@@ -111,8 +111,8 @@ func TestPackageHoldsTreeMinusDockerignore(t *testing.T) {
 	require.Equal(t, contextWant, untar(t, buf.Bytes()))
 	require.Equal(t, Stats{
 		Files: 11, Dirs: 9, Symlinks: 2,
-		Bytes:    int64(len(dockerignoreText) + len("ref: refs/heads/main\n") + len("blob") + len("FROM scratch\n") + len("#!/bin/sh\n") + len("keep") + len("s") + len("package build\n") + len("nested log") + len("package main\n") + len("x")),
-		Excluded: 9, // app.log build docs docs/drop.md docs/sub latest.log node_modules src/cache.tmp x.tmp
+		Bytes:      int64(len(dockerignoreText) + len("ref: refs/heads/main\n") + len("blob") + len("FROM scratch\n") + len("#!/bin/sh\n") + len("keep") + len("s") + len("package build\n") + len("nested log") + len("package main\n") + len("x")),
+		Excluded:   9, // app.log build docs docs/drop.md docs/sub latest.log node_modules src/cache.tmp x.tmp
 		Compressed: int64(buf.Len()),
 	}, stats)
 }
