@@ -1,0 +1,225 @@
+package rack
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-cleanhttp"
+	"github.com/hashicorp/go-retryablehttp"
+	"github.com/rs/zerolog"
+)
+
+// Config says where the Rack is and how to reach it.
+type Config struct {
+	// Host is CONVOX_HOST: a host name as the Convox CLI takes it
+	// ("console.convox.com", "rack.example.org:5443") or a URL with https://
+	// or http://, optionally with a path prefix.
+	Host     string
+	Password string
+	// Rack is the Console rack name ("org/rack"); when set (and RackURL is
+	// empty) the client speaks to Host as Console.
+	Rack string
+	// RackURL is RACK_URL (https://convox:KEY@host, https://jwt:TOKEN@host):
+	// it wins over Host and Password and is always direct.
+	RackURL            string
+	CAFile             string // PEM CAs trusted besides the system pool
+	InsecureSkipVerify bool   // skip TLS verification
+	Actor              string // CONVOX_ACTOR, sent as X-Convox-Actor
+	Logger             zerolog.Logger
+	RetryMax           int           // retries after the first attempt; default 4
+	RetryWaitMin       time.Duration // default 250ms
+	RetryWaitMax       time.Duration // default 5s
+	Version            string        // ours, for the User-Agent
+}
+
+// Defaults for Config's retry settings.
+const (
+	DefaultRetryMax     = 4
+	DefaultRetryWaitMin = 250 * time.Millisecond
+	DefaultRetryWaitMax = 5 * time.Second
+)
+
+// Client talks to one Rack, directly or through Console. It is safe for
+// concurrent use.
+type Client struct {
+	base      *url.URL // scheme, host and path prefix; never credentials
+	user      string
+	password  string
+	actor     string
+	userAgent string
+	console   bool // Config.Rack named a Console rack
+	rackURL   bool // the endpoint came from RACK_URL
+	wantRack  string
+	log       zerolog.Logger
+	http      *retryablehttp.Client
+	ws        *http.Client
+	ping      time.Duration
+
+	resolveMu sync.Mutex // held while resolving the rack name
+	mu        sync.Mutex // guards the fields below
+	resolved  bool
+	direct    bool   // Console mode fell back to direct: GET /racks answered 404
+	rackName  string // resolved org/rack
+	session   string
+}
+
+// New checks cfg and builds the client (one retryablehttp client for all
+// plain calls, one websocket dialer). It sends nothing.
+func New(cfg Config) (*Client, error) {
+	c := &Client{
+		actor: cfg.Actor,
+		log:   cfg.Logger,
+		ping:  5 * time.Second,
+	}
+	switch {
+	case strings.TrimSpace(cfg.RackURL) != "":
+		u, err := parseEndpoint(cfg.RackURL, "RACK_URL")
+		if err != nil {
+			return nil, err
+		}
+		c.user, c.password = "convox", cfg.Password
+		if u.User != nil {
+			if name := u.User.Username(); name != "" {
+				c.user = name
+			}
+			if pw, ok := u.User.Password(); ok {
+				c.password = pw
+			}
+		}
+		u.User = nil
+		c.base = u
+		c.rackURL = true
+		if cfg.Rack != "" {
+			c.log.Debug().Str("rack", cfg.Rack).Msg("RACK_URL is set: talking to that Rack directly, the rack name is not used")
+		}
+	case strings.TrimSpace(cfg.Host) != "":
+		u, err := parseEndpoint(cfg.Host, "CONVOX_HOST")
+		if err != nil {
+			return nil, err
+		}
+		c.user, c.password = "convox", cfg.Password
+		if u.User != nil {
+			if name := u.User.Username(); name != "" {
+				c.user = name
+			}
+			if pw, ok := u.User.Password(); ok && c.password == "" {
+				c.password = pw
+			}
+		}
+		u.User = nil
+		c.base = u
+		c.wantRack = strings.TrimSpace(cfg.Rack)
+		c.console = c.wantRack != ""
+	default:
+		return nil, errors.New("no Rack to talk to: set CONVOX_HOST and CONVOX_PASSWORD " +
+			"(console.convox.com with a deploy key and the rack as org/rack, or your Rack's host with its API password), " +
+			"or RACK_URL=https://convox:<password>@<rack host>")
+	}
+
+	tlsConf, err := tlsConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.InsecureSkipVerify {
+		c.log.Warn().Str("host", c.base.Host).Msg("TLS certificate verification is disabled: anyone between here and the Rack can read the password")
+	}
+	version := cfg.Version
+	if version == "" {
+		version = "dev"
+	}
+	c.userAgent = "convox.go/dev convox-ci/" + version
+
+	c.http = c.newRetryClient(cfg, tlsConf)
+	wsTransport := newTransport(tlsConf)
+	wsTransport.DisableCompression = true
+	c.ws = &http.Client{Transport: &logTransport{next: wsTransport, log: &c.log}}
+	return c, nil
+}
+
+// parseEndpoint reads a host or URL as the Convox CLI takes it. Its errors
+// never repeat the value: it may carry a password.
+func parseEndpoint(raw, name string) (*url.URL, error) {
+	s := strings.TrimSpace(raw)
+	if !strings.Contains(s, "://") {
+		s = "https://" + s
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return nil, fmt.Errorf("%s is not a host name or URL (expected e.g. rack.example.org or https://convox:<password>@rack.example.org)", name)
+	}
+	u.Scheme = strings.ToLower(u.Scheme)
+	if u.Scheme != "https" && u.Scheme != "http" {
+		return nil, fmt.Errorf("%s: unsupported scheme %q: use https:// (or http:// for a Rack without TLS)", name, u.Scheme)
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("%s has no host name", name)
+	}
+	u.Host = strings.ToLower(u.Host)
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = ""
+	u.RawQuery, u.Fragment, u.ForceQuery = "", "", false
+	return u, nil
+}
+
+func tlsConfig(cfg Config) (*tls.Config, error) {
+	conf := &tls.Config{MinVersion: tls.VersionTLS12}
+	if cfg.CAFile != "" {
+		pem, err := os.ReadFile(cfg.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("reading the CA file: %w", err)
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil || pool == nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("reading the CA file %s: no PEM certificates in it", cfg.CAFile)
+		}
+		conf.RootCAs = pool
+	}
+	conf.InsecureSkipVerify = cfg.InsecureSkipVerify //nolint:gosec // the user asked for it, and is warned
+	return conf, nil
+}
+
+// newTransport is cleanhttp's pooled transport (proxy from the environment,
+// keep-alives) with our TLS settings, speaking HTTP/1.1 as the CLI does.
+func newTransport(tlsConf *tls.Config) *http.Transport {
+	t := cleanhttp.DefaultPooledTransport()
+	t.TLSClientConfig = tlsConf.Clone()
+	t.ForceAttemptHTTP2 = false
+	return t
+}
+
+// Host is the host (and port) the client talks to, for messages.
+func (c *Client) Host() string { return c.base.Host }
+
+// Console reports whether calls go through Convox Console (with a Rack
+// header). It turns false if Console mode was asked for but the host turned
+// out to be a Rack.
+func (c *Client) Console() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.console && !c.direct
+}
+
+// RackName is the Console rack name: the resolved org/rack once a call has
+// resolved it, else the name given; empty on a direct Rack.
+func (c *Client) RackName() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.console || c.direct {
+		return ""
+	}
+	if c.rackName != "" {
+		return c.rackName
+	}
+	return c.wantRack
+}

@@ -1,0 +1,215 @@
+package rack
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+)
+
+// Kind is what an API error means to the caller.
+type Kind int
+
+// Error kinds. The Rack's message decides before its status code does
+// (PROTOCOL.md §4: older Racks answer "not found" as a 500, and a read-only
+// token's refusal comes as a 401).
+const (
+	Other          Kind = iota // anything else
+	Unauthorized               // the password, key or token was refused
+	Forbidden                  // authenticated, but not allowed to do this
+	NotFound                   // no such app, build, release, process or route
+	Conflict                   // the app's state forbids it now ("app is currently updating")
+	Invalid                    // the request was refused as invalid (400, 422)
+	Unavailable                // the Rack or a proxy in front of it failed (5xx, 429, network)
+	BadCertificate             // the server's TLS certificate could not be verified
+)
+
+var kindNames = map[Kind]string{
+	Other: "other", Unauthorized: "unauthorized", Forbidden: "forbidden", NotFound: "not found",
+	Conflict: "conflict", Invalid: "invalid", Unavailable: "unavailable", BadCertificate: "bad certificate",
+}
+
+func (k Kind) String() string { return kindNames[k] }
+
+// Sentinels matched by errors.Is against an *Error of the same kind.
+var (
+	ErrUnauthorized   = errors.New("unauthorized")
+	ErrForbidden      = errors.New("forbidden")
+	ErrNotFound       = errors.New("not found")
+	ErrConflict       = errors.New("conflict")
+	ErrInvalid        = errors.New("invalid request")
+	ErrUnavailable    = errors.New("unavailable")
+	ErrBadCertificate = errors.New("bad certificate")
+)
+
+var kindSentinels = map[Kind]error{
+	Unauthorized: ErrUnauthorized, Forbidden: ErrForbidden, NotFound: ErrNotFound, Conflict: ErrConflict,
+	Invalid: ErrInvalid, Unavailable: ErrUnavailable, BadCertificate: ErrBadCertificate,
+}
+
+// Error is a failed Rack API call: an error answer, an ERROR: frame in a
+// stream (Status 0), or a network or TLS failure (Status 0, Err set).
+type Error struct {
+	Kind    Kind
+	Status  int    // HTTP status; 0 for stream and network errors
+	Message string // the API's message, or a summary of what came back
+	Method  string
+	Path    string
+	Host    string // host (and port) only, never credentials
+	Err     error  // the underlying network or TLS error, if any
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Message)
+	if e.Method != "" || e.Path != "" {
+		b.WriteString(" (")
+		b.WriteString(strings.TrimSpace(e.Method + " " + e.Path))
+		if e.Host != "" {
+			b.WriteString(" on " + e.Host)
+		}
+		if e.Status != 0 {
+			fmt.Fprintf(&b, ": %d", e.Status)
+		}
+		b.WriteString(")")
+	}
+	return b.String()
+}
+
+// Unwrap returns the underlying network or TLS error.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Is matches the sentinel of the error's kind.
+func (e *Error) Is(target error) bool {
+	s, ok := kindSentinels[e.Kind]
+	return ok && s == target
+}
+
+// StreamError is a stream that ended without what it owed: an exec stream
+// cut before the exit status arrived, or a log stream cut before its end.
+type StreamError struct {
+	Message string
+	Path    string
+	Host    string
+	Err     error // what cut it, if known
+}
+
+func (e *StreamError) Error() string {
+	s := e.Message
+	if e.Path != "" {
+		s += " (" + e.Path
+		if e.Host != "" {
+			s += " on " + e.Host
+		}
+		s += ")"
+	}
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+// Unwrap returns what cut the stream.
+func (e *StreamError) Unwrap() error { return e.Err }
+
+// Messages that decide the kind whatever the status (lower case).
+var messageKinds = []struct {
+	substr string
+	kind   Kind
+}{
+	{"invalid authentication", Unauthorized},
+	{"cli token is expired", Unauthorized},
+	{"invalid session", Unauthorized},
+	{"you are unauthorized to access this", Forbidden},
+	{"requires write access", Forbidden},
+	{"admin role required", Forbidden},
+	{"app is currently updating", Conflict},
+	{"app is not updating", Conflict},
+	{"not found", NotFound},
+	{"no such", NotFound},
+}
+
+// Classify gives the kind of an API error: by its message first, then by
+// its status (0 for ERROR: frames).
+func Classify(status int, message string) Kind {
+	m := strings.ToLower(message)
+	for _, mk := range messageKinds {
+		if strings.Contains(m, mk.substr) {
+			return mk.kind
+		}
+	}
+	switch {
+	case status == http.StatusUnauthorized:
+		return Unauthorized
+	case status == http.StatusForbidden:
+		return Forbidden
+	case status == http.StatusNotFound:
+		return NotFound
+	case status == http.StatusConflict:
+		return Conflict
+	case status == http.StatusBadRequest || status == http.StatusUnprocessableEntity:
+		return Invalid
+	case status == http.StatusTooManyRequests:
+		return Unavailable
+	case status == http.StatusNotImplemented:
+		return Other
+	case status >= 500:
+		return Unavailable
+	}
+	return Other
+}
+
+// maxMessage bounds a text message taken from an error body.
+const maxMessage = 500
+
+var htmlTitle = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
+
+// errorMessage extracts the message of an error answer: JSON {"error":...},
+// else the trimmed text, else "response status N"; HTML pages (proxies,
+// load balancers) are summarised, never dumped.
+func errorMessage(status int, contentType string, body []byte) string {
+	t := bytes.TrimSpace(body)
+	if len(t) == 0 {
+		return fmt.Sprintf("response status %d", status)
+	}
+	if t[0] == '{' {
+		var e struct {
+			Error string `json:"error"`
+		}
+		if json.Unmarshal(t, &e) == nil && e.Error != "" {
+			return e.Error
+		}
+	}
+	if isHTML(contentType, t) {
+		s := fmt.Sprintf("response status %d with an HTML page", status)
+		if m := htmlTitle.FindSubmatch(t); m != nil {
+			if title := strings.Join(strings.Fields(string(m[1])), " "); title != "" {
+				s += fmt.Sprintf(" titled %q", truncate(title, 100))
+			}
+		}
+		return s + " (a proxy or load balancer answered, not the Rack API)"
+	}
+	return truncate(string(t), maxMessage)
+}
+
+func isHTML(contentType string, body []byte) bool {
+	if strings.Contains(strings.ToLower(contentType), "text/html") {
+		return true
+	}
+	head := strings.ToLower(string(body[:min(len(body), 256)]))
+	return strings.HasPrefix(head, "<!doctype html") || strings.HasPrefix(head, "<html") || strings.Contains(head, "<head>")
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}
+
+// certificateHelp names both ways out of an untrusted certificate.
+const certificateHelp = "trust its CA with --ca-file / CONVOX_CA_FILE (a PEM file), " +
+	"or skip verification with --insecure-skip-verify / CONVOX_INSECURE_SKIP_VERIFY (not recommended)"
