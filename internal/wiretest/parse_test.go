@@ -250,3 +250,16 @@ func TestParseRejectsMalformed(t *testing.T) {
 		})
 	}
 }
+
+func TestAuthorizationAnnotationStripped(t *testing.T) {
+	tr := MustLoad(t, "err-readonly-jwt")
+	for _, ex := range tr.Exchanges {
+		auth := ex.Request.Header.Get("Authorization")
+		require.True(t, strings.HasPrefix(auth, "Basic "), "#%d", ex.N)
+		require.NotContains(t, auth, " [", "#%d", ex.N)
+		require.NotContains(t, auth, "decoded", "#%d", ex.N)
+	}
+	tok := tr.First("POST", "/system/jwt/token")
+	require.Equal(t, "read", tok.Request.Form.Get("role"))
+	require.Equal(t, "1", tok.Request.Form.Get("durationInHour"))
+}
