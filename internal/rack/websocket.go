@@ -210,7 +210,14 @@ func (c *Client) ProcessExec(ctx context.Context, app, pid, command string, opts
 	}
 	code := -1
 	err := c.stream(ctx, path, h, func(ctx context.Context, conn *websocket.Conn) error {
-		go sendStdin(ctx, conn, stdin)
+		if stdin == nil {
+			// No stdin: say EOF before reading, as the CLI does with </dev/null.
+			if err := conn.Write(ctx, websocket.MessageBinary, nil); err != nil {
+				return c.streamCut(ctx, path, "the exec stream broke before it started", err)
+			}
+		} else {
+			go sendStdin(ctx, conn, stdin)
+		}
 		er := &execReader{c: c, path: path, out: out, code: -1}
 		err := er.run(ctx, conn)
 		code = er.code
@@ -220,20 +227,18 @@ func (c *Client) ProcessExec(ctx context.Context, app, pid, command string, opts
 }
 
 // sendStdin sends stdin as text frames, then the empty binary frame that
-// says EOF (at once when stdin is nil, as the CLI does with </dev/null).
+// says EOF. It ends early when the stream closes.
 func sendStdin(ctx context.Context, conn *websocket.Conn, stdin io.Reader) {
-	if stdin != nil {
-		buf := make([]byte, 32<<10)
-		for {
-			n, err := stdin.Read(buf)
-			if n > 0 {
-				if conn.Write(ctx, websocket.MessageText, buf[:n]) != nil {
-					return
-				}
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := stdin.Read(buf)
+		if n > 0 {
+			if conn.Write(ctx, websocket.MessageText, buf[:n]) != nil {
+				return
 			}
-			if err != nil {
-				break
-			}
+		}
+		if err != nil {
+			break
 		}
 	}
 	_ = conn.Write(ctx, websocket.MessageBinary, nil)
