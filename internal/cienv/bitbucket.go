@@ -45,13 +45,15 @@ func (bitbucket) Context(ctx context.Context, l Lookuper) (Context, error) {
 	c.set(FieldBuildNumber, v.BuildNumber, "BITBUCKET_BUILD_NUMBER")
 	c.set(FieldRepository, v.FullName, "BITBUCKET_REPO_FULL_NAME")
 	c.set(FieldWorkspace, v.CloneDir, "BITBUCKET_CLONE_DIR")
+	// Pipelines runs on bitbucket.org only; BITBUCKET_GIT_HTTP_ORIGIN is
+	// the fallback when the full name is missing.
 	if v.BuildNumber != "" {
-		if v.HTTPOrigin != "" {
-			c.set(FieldBuildURL, strings.TrimRight(v.HTTPOrigin, "/")+"/addon/pipelines/home#!/results/"+v.BuildNumber,
-				srcs("BITBUCKET_GIT_HTTP_ORIGIN", "BITBUCKET_BUILD_NUMBER"))
-		} else if v.FullName != "" {
+		if v.FullName != "" {
 			c.set(FieldBuildURL, "https://bitbucket.org/"+v.FullName+"/addon/pipelines/home#!/results/"+v.BuildNumber,
 				srcs("BITBUCKET_REPO_FULL_NAME", "BITBUCKET_BUILD_NUMBER"))
+		} else if v.HTTPOrigin != "" {
+			c.set(FieldBuildURL, strings.TrimRight(v.HTTPOrigin, "/")+"/addon/pipelines/home#!/results/"+v.BuildNumber,
+				srcs("BITBUCKET_GIT_HTTP_ORIGIN", "BITBUCKET_BUILD_NUMBER"))
 		}
 	}
 	if c.set(FieldPullRequest, v.PRID, "BITBUCKET_PR_ID") {

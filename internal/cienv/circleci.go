@@ -1,6 +1,9 @@
 package cienv
 
-import "context"
+import (
+	"context"
+	"strings"
+)
 
 // circleci reads CircleCI.
 type circleci struct{}
@@ -42,6 +45,10 @@ func (circleci) Context(ctx context.Context, l Lookuper) (Context, error) {
 	c.set(FieldCommit, v.SHA, "CIRCLE_SHA1")
 	c.set(FieldBuildNumber, v.BuildNum, "CIRCLE_BUILD_NUM")
 	c.set(FieldBuildURL, v.BuildURL, "CIRCLE_BUILD_URL")
+	// CIRCLE_WORKING_DIRECTORY is usually "~/project", unexpanded.
+	if home := get(l, "HOME"); strings.HasPrefix(v.WorkingDir, "~/") && home != "" {
+		c.set(FieldWorkspace, strings.TrimRight(home, "/")+v.WorkingDir[1:], srcs("CIRCLE_WORKING_DIRECTORY", "HOME"))
+	}
 	c.set(FieldWorkspace, v.WorkingDir, "CIRCLE_WORKING_DIRECTORY")
 	if v.Username != "" && v.Reponame != "" {
 		c.set(FieldRepository, v.Username+"/"+v.Reponame, srcs("CIRCLE_PROJECT_USERNAME", "CIRCLE_PROJECT_REPONAME"))
