@@ -370,7 +370,7 @@ func (l *loader) str(en entry, what string, vars bool) (string, *Error) {
 	if !vars {
 		return s, nil
 	}
-	return l.expandAt(val, s, 0)
+	return l.expandAt(val, s, true)
 }
 
 // name checks a rack or app name as written (before expansion).
@@ -386,16 +386,18 @@ func (l *loader) name(en entry, expanded, what string) *Error {
 	return nil
 }
 
-// expandAt expands the ${VAR}s of s, the text of n (or a part of it
-// starting at byte from). A variable the environment lacks is an error at
+// expandAt expands the ${VAR}s of s, the text of n (or, when !whole, one
+// word of it, whose place in n is not known). A variable the environment lacks is an error at
 // once outside a target and waits on the target inside one.
-func (l *loader) expandAt(n ast.Node, s string, from int) (string, *Error) {
+func (l *loader) expandAt(n ast.Node, s string, whole bool) (string, *Error) {
 	v, p := expand(s, l.lookup)
 	if p == nil {
 		return v, nil
 	}
 	e := l.errf(n, p.Fix, "%s", p.Msg)
-	e.Column += columnOffset(n, s, from+p.Offset)
+	if whole {
+		e.Column += columnOffset(n, s, p.Offset)
+	}
 	if p.Env && l.cur != nil {
 		if l.cur.unresolved == nil {
 			l.cur.unresolved = e

@@ -77,7 +77,7 @@ func (l *loader) step(n ast.Node, t *Target) (Step, *Error) {
 			return s, e
 		}
 		if ex, ok := stepExample[name]; ok {
-			return s, l.errf(n, "write "+ex, "a %s step needs %s", name, needs(name))
+			return s, l.errf(n, "write "+ex, "%s step needs %s", article(name), needs(name))
 		}
 		return s, nil
 	}
@@ -97,7 +97,7 @@ func (l *loader) step(n ast.Node, t *Target) (Step, *Error) {
 	s := Step{Kind: head.key, Pos: posOf(head.keyNode)}
 	if owner, ok := fieldOwner[head.key]; ok {
 		return s, l.errf(head.keyNode, fmt.Sprintf("put the fields under the step's kind: %s", stepExample[owner]),
-			"%q is a field of a %s step, not a step", head.key, owner)
+			"%q is a field of %s step, not a step", head.key, article(owner))
 	}
 	if e := l.kind(head.keyNode, head.key); e != nil {
 		return s, e
@@ -117,7 +117,7 @@ func (l *loader) step(n ast.Node, t *Target) (Step, *Error) {
 	}
 	if isNull(val) {
 		if ex, ok := stepExample[s.Kind]; ok {
-			return s, l.errf(head.keyNode, "write "+ex, "a %s step needs %s", s.Kind, needs(s.Kind))
+			return s, l.errf(head.keyNode, "write "+ex, "%s step needs %s", article(s.Kind), needs(s.Kind))
 		}
 		return s, nil
 	}
@@ -126,9 +126,9 @@ func (l *loader) step(n ast.Node, t *Target) (Step, *Error) {
 		if ex == "" {
 			ex = fmt.Sprintf("- %s, or - %s: {timeout: 10m}", s.Kind, s.Kind)
 		}
-		return s, l.errf(val, "write "+ex, "the fields of a %s step must be a mapping, not %s", s.Kind, describe(val))
+		return s, l.errf(val, "write "+ex, "the fields of %s step must be a mapping, not %s", article(s.Kind), describe(val))
 	}
-	where := fmt.Sprintf("in %s step", s.Kind)
+	where := fmt.Sprintf("in the %s step", s.Kind)
 	fields, e := l.fields(val, where, stepFields[s.Kind], nil)
 	if e != nil {
 		return s, e
@@ -180,10 +180,18 @@ func needs(kind string) string {
 	return "nothing"
 }
 
+// article prefixes a step kind with "a" or "an".
+func article(kind string) string {
+	if strings.ContainsRune("aeiou", rune(kind[0])) {
+		return "an " + kind
+	}
+	return "a " + kind
+}
+
 // missing reports a required field that is absent.
 func (l *loader) missing(head entry, kind, field string) *Error {
 	return l.errf(head.keyNode, fmt.Sprintf("add %s, e.g. %s", field, stepExample[kind]),
-		"a %s step needs %s", kind, needs(kind))
+		"%s step needs %s", article(kind), needs(kind))
 }
 
 func (l *loader) runStep(s *Step, head entry, fields map[string]entry) *Error {
@@ -221,8 +229,11 @@ func (l *loader) command(en entry) ([]string, *Error) {
 		return nil, e
 	}
 	fix := "write command: bin/migrate --all, or a list: command: [bin/migrate, --all]"
-	var words []string
-	var nodes []ast.Node
+	var (
+		words []string
+		nodes []ast.Node
+		split bool // words come from splitting one line: their columns are not known
+	)
 	if line, ok := scalarText(val); ok {
 		w, problem := splitCommand(line)
 		if problem != "" {
@@ -231,7 +242,7 @@ func (l *loader) command(en entry) ([]string, *Error) {
 		for range w {
 			nodes = append(nodes, val)
 		}
-		words = w
+		words, split = w, true
 	} else if seq, ok := val.(*ast.SequenceNode); ok {
 		for _, it := range seq.Values {
 			it, e := l.unwrap(it)
@@ -253,8 +264,7 @@ func (l *loader) command(en entry) ([]string, *Error) {
 	}
 	out := make([]string, len(words))
 	for i, w := range words {
-		if out[i], e = l.expandAt(nodes[i], w, 0); e != nil {
-			e.Column = posOf(nodes[i]).Column // a word's offset in the line is not known
+		if out[i], e = l.expandAt(nodes[i], w, !split); e != nil {
 			return nil, e
 		}
 	}
@@ -315,7 +325,7 @@ func (l *loader) envStep(s *Step, head entry, fields map[string]entry) *Error {
 			return l.errf(vn, "write a single-line value (a block scalar | keeps a final line break; use |- or a quoted string)",
 				"the value of %s has a line break: Convox environment values are single lines", v.key)
 		}
-		value, e := l.expandAt(vn, raw, 0)
+		value, e := l.expandAt(vn, raw, true)
 		if e != nil {
 			return e
 		}
