@@ -118,7 +118,8 @@ func repoSlug(remote string) string {
 		return ""
 	}
 	path = strings.TrimSuffix(strings.Trim(path, "/"), ".git")
-	if !strings.Contains(path, "/") {
+	// AWS CodeCommit paths are v1/repos/<name>: there is no owner.
+	if !strings.Contains(path, "/") || strings.HasPrefix(path, "v1/repos/") {
 		return ""
 	}
 	return path

@@ -1,0 +1,82 @@
+package cienv
+
+import (
+	"os"
+	"os/exec"
+	"regexp"
+	"testing"
+
+	"github.com/sethvargo/go-envconfig"
+	"github.com/stretchr/testify/require"
+)
+
+// gitRepo makes a repository with one tagged commit on main and returns its
+// path and a function running git in it.
+func gitRepo(t *testing.T) (string, func(args ...string)) {
+	t.Helper()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	dir := t.TempDir()
+	run := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-C", dir,
+			"-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false",
+			"-c", "tag.gpgsign=false", "-c", "init.defaultBranch=main"}, args...)...)
+		cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null")
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "git %v: %s", args, out)
+	}
+	run("init", "-q")
+	require.NoError(t, os.WriteFile(dir+"/README", []byte("hello\n"), 0o600))
+	run("add", "README")
+	run("commit", "-q", "-m", "first")
+	run("tag", "v1.9.0")
+	run("tag", "-a", "-m", "release", "v1.10.0")
+	run("tag", "v1.2.0")
+	return dir, run
+}
+
+func TestNewGit(t *testing.T) {
+	t.Parallel()
+	dir, run := gitRepo(t)
+	g := NewGit(dir)
+
+	sha, err := g.Commit(t.Context())
+	require.NoError(t, err)
+	require.Regexp(t, regexp.MustCompile(`^[0-9a-f]{40}$`), sha)
+
+	branch, err := g.Branch(t.Context())
+	require.NoError(t, err)
+	require.Equal(t, "main", branch)
+
+	tags, err := g.TagsAtHead(t.Context())
+	require.NoError(t, err)
+	require.Equal(t, []string{"v1.10.0", "v1.9.0", "v1.2.0"}, tags, "highest version first")
+
+	run("checkout", "-q", "--detach")
+	branch, err = g.Branch(t.Context())
+	require.NoError(t, err)
+	require.Empty(t, branch, "detached HEAD")
+
+	got, err := Detect(t.Context(), envconfig.MapLookuper(map[string]string{"CI": "true"}), g)
+	require.NoError(t, err)
+	require.Equal(t, summary{Provider: "generic", Tag: "v1.10.0", Commit: sha}, summarise(got))
+	require.Equal(t, SourceGit, got.Sources[FieldTag])
+}
+
+func TestNewGitOutsideARepository(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	t.Setenv("GIT_CEILING_DIRECTORIES", os.TempDir())
+	dir := t.TempDir()
+	g := NewGit(dir)
+	_, err := g.Commit(t.Context())
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "running git rev-parse")
+
+	got, err := Detect(t.Context(), envconfig.MapLookuper(map[string]string{}), g)
+	require.NoError(t, err, "git failures are never fatal")
+	require.Equal(t, summary{Provider: "local"}, summarise(got))
+}
