@@ -160,6 +160,8 @@ func (c *Client) decode(cl call, resp *http.Response, out interface{}) error {
 		what := "a body that is not JSON"
 		if t := strings.TrimSpace(string(data)); t == "" {
 			what = "an empty body"
+		} else if json.Valid(data) {
+			what = "JSON of another shape: " + err.Error()
 		} else if isHTML(resp.Header.Get("Content-Type"), []byte(t)) {
 			what = errorMessage(resp.StatusCode, resp.Header.Get("Content-Type"), data)
 		}

@@ -34,7 +34,7 @@ type Config struct {
 	InsecureSkipVerify bool   // skip TLS verification
 	Actor              string // CONVOX_ACTOR, sent as X-Convox-Actor
 	Logger             zerolog.Logger
-	RetryMax           int           // retries after the first attempt; default 4
+	RetryMax           int           // retries after the first attempt; 0: the default 4, negative: none
 	RetryWaitMin       time.Duration // default 250ms
 	RetryWaitMax       time.Duration // default 5s
 	Version            string        // ours, for the User-Agent

@@ -20,7 +20,6 @@ import (
 // flaky answers METHOD path with the given statuses in turn (then 200 with
 // body ok), recording each attempt's time and body.
 type flaky struct {
-	t        *testing.T
 	statuses []int
 	header   http.Header // added to the failing answers
 	ok       string
@@ -59,7 +58,6 @@ func (f *flaky) attempts() int {
 
 func serveFlaky(t *testing.T, f *flaky) *Client {
 	t.Helper()
-	f.t = t
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
 	c, _ := directClient(t, srv.URL)
