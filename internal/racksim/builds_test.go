@@ -37,7 +37,7 @@ func TestBuildRunsThenCompletesWithARelease(t *testing.T) {
 	require.Equal(t, "abc", done["git-sha"])
 
 	var rel rack.Release
-	h.get("/apps/myapp/releases/" + rid).json(t, &rel)
+	h.get("/apps/myapp/releases/"+rid).json(t, &rel)
 	require.Equal(t, id, rel.Build)
 	require.Equal(t, "A=1", rel.Env, "the env comes from the latest release")
 	require.Equal(t, defaultManifest, rel.Manifest)
@@ -58,7 +58,7 @@ func TestBuildLogStreamsWhileRunning(t *testing.T) {
 	require.Greater(t, len(logs.texts), 1, "lines arrive as they are written")
 	require.Equal(t, wireBuildLog, logs.joined())
 	var got rack.Build
-	h.get("/apps/myapp/builds/" + b["id"].(string)).json(t, &got)
+	h.get("/apps/myapp/builds/"+b["id"].(string)).json(t, &got)
 	require.Equal(t, rack.BuildComplete, got.Status, "the stream ends when the build ends")
 }
 

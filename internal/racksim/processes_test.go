@@ -134,7 +134,7 @@ func TestProcessListFilters(t *testing.T) {
 	var all, byRelease []rack.Process
 	h.get("/apps/myapp/processes").json(t, &all)
 	require.Len(t, all, 2, "the seeded web pod and the run pod")
-	h.get("/apps/myapp/processes?service=web&release=" + run.Release).json(t, &byRelease)
+	h.get("/apps/myapp/processes?service=web&release="+run.Release).json(t, &byRelease)
 	require.Len(t, byRelease, 2)
 	var none []rack.Process
 	h.get("/apps/myapp/processes?service=worker").json(t, &none)
