@@ -82,6 +82,30 @@ func TestParseErrors(t *testing.T) {
 			msg: `target "staging" has no branches and no tags, so it would never match`,
 			fix: `add branches: [master] or tags: ["v*"]`,
 		},
+		"pull requests without branches": {
+			data: yml("app: a", "targets:", "  staging:", "    tags: [v*]", "    pull_requests: true", "    rack: org/staging", "    steps: [deploy]"),
+			line: 5, col: 5,
+			msg: `target "staging" sets pull_requests: true but has no branches`,
+			fix: "add branches",
+		},
+		"complex key": {
+			data: yml("app: a", "? x", ": y"),
+			line: 2, col: 1,
+			msg: `a key at the top level is a complex key ("? "), not a name`,
+			fix: "write each key as a plain name",
+		},
+		"custom tag": {
+			data: yml("app: !env APP", "targets: {}"),
+			line: 1, col: 6,
+			msg: `YAML tag "!env" is not supported`,
+			fix: "remove the tag",
+		},
+		"merge key": {
+			data: yml("app: a", "targets:", "  staging:", "    <<: {rack: r}", "    branches: [master]"),
+			line: 4, col: 5,
+			msg: "merge keys (<<) are not supported",
+			fix: "write the keys out in full",
+		},
 		"run without command": {
 			data: yml("app: a", "targets:", "  staging:", "    branches: [master]", "    rack: org/staging", "    steps:", "      - build", "      - run: {service: web}"),
 			line: 8, col: 9,
@@ -247,7 +271,7 @@ func TestParseErrors(t *testing.T) {
 		"tab indentation": {
 			data: yml("app: a", "targets:", "\tstaging:", "    branches: [master]"),
 			line: 3, col: 1,
-			msg: "invalid YAML: found character '\t' that cannot start any token",
+			msg: `invalid YAML: found character '\t' that cannot start any token`,
 			fix: "indent with spaces: YAML does not allow tabs",
 		},
 		"unclosed quote in YAML": {

@@ -101,7 +101,11 @@ func (f *File) Match(c cienv.Context) (Match, error) {
 	m := Match{Target: chosen, Also: also,
 		Reason: fmt.Sprintf("%s matches target %s (pattern %q)", what, chosen.Name, pattern)}
 	if len(also) > 0 {
-		m.Reason += fmt.Sprintf("; %s also match, but the first target in the file wins", strings.Join(also, ", "))
+		verb := "matches"
+		if len(also) > 1 {
+			verb = "match"
+		}
+		m.Reason += fmt.Sprintf("; %s also %s, but the first target in the file wins", strings.Join(also, ", "), verb)
 	}
 	return m, chosen.Err()
 }

@@ -128,7 +128,8 @@ func (l *loader) syntax(data []byte) (tree *ast.File, e *Error) {
 			e.Line, e.Column = max(tk.Position.Line, 1), max(tk.Position.Column, 1)
 		}
 	}
-	if hasTab(data, e.Line) {
+	e.Msg = strings.ReplaceAll(e.Msg, "\t", `\t`)
+	if hasTab(data, e.Line) || strings.Contains(e.Msg, `'\t'`) {
 		e.Fix = "indent with spaces: YAML does not allow tabs for indentation"
 	}
 	return nil, e
@@ -238,6 +239,11 @@ func (l *loader) target(te entry, f *File) (Target, *Error) {
 	if len(t.Branches) == 0 && len(t.Tags) == 0 {
 		return t, l.errf(te.keyNode, "add branches: [master] or tags: [\"v*\"] to say which builds it deploys",
 			"%s has no branches and no tags, so it would never match", where)
+	}
+	if t.PullRequests && len(t.Branches) == 0 {
+		en := fields["pull_requests"]
+		return t, l.errf(en.keyNode, "add branches: the pull requests into those branches match",
+			"%s sets pull_requests: true but has no branches: a pull request matches by the branch it targets", where)
 	}
 	en, ok = fields["steps"]
 	if !ok {
@@ -610,6 +616,8 @@ func describe(n ast.Node) string {
 		return "a number"
 	case *ast.StringNode, *ast.LiteralNode:
 		return "a string"
+	case *ast.MappingKeyNode:
+		return "a complex key (\"? \")"
 	}
 	return "a " + strings.ToLower(n.Type().String())
 }
