@@ -1,9 +1,3 @@
-// Package cienv detects which CI a job runs in and normalises what it tells
-// the job: branch, tag, commit, pull request, build number and URL.
-//
-// It is pure: it reads the environment through an envconfig.Lookuper and git
-// through the Git interface, never logs, and reports in Context.Sources where
-// each value came from so that callers can show it.
 package cienv
 
 // Context is what a CI job knows about the build it is running, normalised
@@ -105,10 +99,11 @@ func (c *Context) field(key string) *string {
 	return nil
 }
 
-// set assigns value to the field named by key and records src, unless the
-// field already has a value or value is empty: callers list sources from the
+// set assigns the trimmed value to the field named by key and records src,
+// unless the field already has a value or value is blank: callers list sources from the
 // most to the least trusted. It reports whether it assigned.
 func (c *Context) set(key, value, src string) bool {
+	value = trim(value)
 	p := c.field(key)
 	if p == nil || value == "" || *p != "" {
 		return false

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -44,11 +45,21 @@ func detachedGit() *fakeGit { return &fakeGit{commit: gitCommit} }
 // brokenGit fails every question, like git outside a repository.
 func brokenGit() *fakeGit { return &fakeGit{err: errors.New("fatal: not a git repository")} }
 
-// loadEnv reads a recorded environment: KEY=VALUE lines, "#" comments.
+// loadEnv reads a recorded environment.
 func loadEnv(t *testing.T, path string) map[string]string {
 	t.Helper()
-	f, err := os.Open(path)
+	env, err := parseEnvFile(path)
 	require.NoError(t, err)
+	return env
+}
+
+// parseEnvFile reads KEY=VALUE lines; blank lines and "#" comments are
+// skipped.
+func parseEnvFile(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
 	defer f.Close()
 	env := map[string]string{}
 	s := bufio.NewScanner(f)
@@ -58,11 +69,12 @@ func loadEnv(t *testing.T, path string) map[string]string {
 			continue
 		}
 		k, v, ok := strings.Cut(line, "=")
-		require.True(t, ok, "%s: line without '=': %q", path, line)
+		if !ok {
+			return nil, fmt.Errorf("%s: line without '=': %q", path, line)
+		}
 		env[k] = v
 	}
-	require.NoError(t, s.Err())
-	return env
+	return env, s.Err()
 }
 
 // requireInvariants checks what Detect promises of every Context.

@@ -1,0 +1,30 @@
+// Package cienv detects which CI a job runs in and normalises what it tells
+// the job: branch, tag, commit, pull request (and whether it comes from a
+// fork), build number and URL, repository and workspace.
+//
+// It is pure: it reads the environment through an envconfig.Lookuper and git
+// through the Git interface, never logs, and records in Context.Sources
+// where each value came from ("GITHUB_REF", "git", ...) so callers can show
+// it.
+//
+// The rules, whatever the CI:
+//
+//   - Providers are tried in a fixed order, specific ones first; the generic
+//     one (CI, BUILD_NUMBER, RUN_ID) last, since Jenkins and TeamCity set
+//     BUILD_NUMBER too; "local" when none matches.
+//   - Empty or blank variables count as unset; values are trimmed.
+//   - A pull request is detected first. Its Branch is the source branch,
+//     never the "branch" variable that Travis, Drone and Woodpecker set to
+//     the target; BaseBranch is the target. A build the CI marks as a pull
+//     request without saying which has PullRequest "unknown".
+//   - A tag build has no Branch (Travis, Buildkite and Jenkins multibranch
+//     put the tag name in their branch variable); a pull request has no Tag.
+//   - refs/heads/ and refs/tags/ are stripped; a value still starting with
+//     refs/ is dropped.
+//   - Jenkins' GIT_BRANCH loses its remote only when remote-qualified:
+//     "origin/x", "remotes/<remote>/x", "refs/remotes/<remote>/x".
+//   - git fills only what the CI left empty: the commit, and, when the CI
+//     named no branch, tag or pull request, the checked-out branch or, on a
+//     detached HEAD, the highest-version tag at HEAD. Git errors leave the
+//     value unknown.
+package cienv
