@@ -328,10 +328,11 @@ var recorded = map[string]struct {
 	},
 }
 
-// TestRecordedEnvironments runs Detect over every testdata/*.env. A
-// sibling <name>.event.json or <name>.properties stands in for the file
-// that GITHUB_EVENT_PATH or TEAMCITY_BUILD_PROPERTIES_FILE names on the
-// runner.
+// TestRecordedEnvironments runs Detect over every testdata/*.env: full
+// environments, noise variables included, reconstructed from the vendors'
+// documentation. A sibling <name>.event.json or <name>.properties stands in
+// for the file GITHUB_EVENT_PATH or TEAMCITY_BUILD_PROPERTIES_FILE names on
+// the runner.
 func TestRecordedEnvironments(t *testing.T) {
 	t.Parallel()
 	files, err := filepath.Glob("testdata/*.env")
