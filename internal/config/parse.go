@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"reflect"
@@ -50,6 +51,7 @@ func Parse(path string, data []byte, lookup func(string) (string, bool)) (*File,
 }
 
 func (l *loader) parse(data []byte) (*File, *Error) {
+	data = bytes.TrimPrefix(data, []byte("\ufeff")) // a byte order mark, as some Windows editors write
 	tree, e := l.syntax(data)
 	if e != nil {
 		return nil, e
@@ -120,7 +122,7 @@ func (l *loader) syntax(data []byte) (tree *ast.File, e *Error) {
 		return tree, nil
 	}
 	e = &Error{File: l.file, Line: 1, Column: 1, Msg: "invalid YAML: " + err.Error(),
-		Fix: "check the indentation and quoting at this position"}
+		Fix: "check the indentation and quoting at this position (quote values that start with *, &, !, [, {, %, @ or `)"}
 	var ye yaml.Error
 	if errors.As(err, &ye) {
 		e.Msg = "invalid YAML: " + ye.GetMessage()
@@ -524,7 +526,8 @@ func (l *loader) unwrap(n ast.Node) (ast.Node, *Error) {
 			}
 			n = v.Value
 		case *ast.AnchorNode, *ast.AliasNode:
-			return nil, l.errf(v, "write the value out in full", "anchors (&name) and aliases (*name) are not supported")
+			return nil, l.errf(v, `write the value out in full; quote text that starts with * or &, e.g. "*-rc"`,
+				"anchors (&name) and aliases (*name) are not supported")
 		default:
 			return n, nil
 		}

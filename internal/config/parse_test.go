@@ -92,6 +92,11 @@ func TestParseSmallForms(t *testing.T) {
 			want: Target{Name: "s", Tags: []string{"1.0"}, Rack: "r", App: "123", Pos: Pos{3, 3},
 				Steps: []Step{{Kind: KindEnv, Promote: true, Env: []EnvVar{{"ON", "true"}, {"N", "0x10"}, {"Q", ""}}, Pos: Pos{7, 9}}}},
 		},
+		"byte order mark and CRLF": {
+			data: []byte("\ufeffapp: a\r\ntargets:\r\n  s:\r\n    branches: [m]\r\n    rack: r\r\n    steps:\r\n      - deploy\r\n"),
+			want: Target{Name: "s", Branches: []string{"m"}, Rack: "r", App: "a", Pos: Pos{3, 3},
+				Steps: []Step{{Kind: KindDeploy, Pos: Pos{7, 9}}}},
+		},
 		"dollar not followed by a brace": {
 			data: yml("app: a", "targets:", "  s:", "    tags: [v*]", "    rack: r", "    steps:", "      - deploy", "      - run: {service: web, command: 'echo $HOME $$ $'}"),
 			want: Target{Name: "s", Tags: []string{"v*"}, Rack: "r", App: "a", Pos: Pos{3, 3},
