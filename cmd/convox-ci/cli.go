@@ -1,0 +1,228 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/alecthomas/kong"
+
+	"github.com/convox-ci/convox-ci/internal/report"
+)
+
+// CLI is the command line: one verb per deploy-key command, named and
+// flagged like the Convox CLI, plus the CI verbs.
+type CLI struct {
+	Globals
+
+	CI       ciCmd       `cmd:"" default:"withargs" help:"Detect the CI, match the rules file and run the matching target's steps (the default)."`
+	Plan     planCmd     `cmd:"" help:"Show what ci would do here, without touching a Rack."`
+	Build    buildCmd    `cmd:"" help:"Package and build a directory on the Rack."`
+	Deploy   deployCmd   `cmd:"" help:"Build a directory and promote its release."`
+	Run      runCmd      `cmd:"" help:"Run a one-off command (a migration) in a new process."`
+	Env      envCmd      `cmd:"" help:"Set the app's environment."`
+	Releases releasesCmd `cmd:"" help:"Promote releases."`
+	Builds   buildsCmd   `cmd:"" help:"List, export, import and promote builds."`
+	Logs     logsCmd     `cmd:"" help:"Show the app's logs."`
+	RackInfo rackCmd     `cmd:"" name:"rack" help:"Show the Rack."`
+	Racks    racksCmd    `cmd:"" help:"List the Racks Console lets this key see."`
+	Simulate simulateCmd `cmd:"" help:"Serve a simulated Rack API locally."`
+	Demo     demoCmd     `cmd:"" help:"Deploy the example app to a built-in simulated Rack."`
+	Ver      versionCmd  `cmd:"" name:"version" help:"Print the version."`
+}
+
+// exitPanic carries kong's exit (after --help, --version) out of Parse.
+type exitPanic struct{ code int }
+
+// Main runs convox-ci with args and returns the exit status.
+func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
+	unsetEmptyEnv()
+	if len(args) == 0 {
+		if line := firstEnv("CONVOX_CI_COMMAND", "INPUT_COMMAND", "PLUGIN_COMMAND"); line != "" {
+			split, err := splitCommandLine(line)
+			if err != nil {
+				fmt.Fprintf(stderr, "convox-ci: CONVOX_CI_COMMAND: %v\n", err)
+				return exitUsage
+			}
+			args = split
+		}
+	}
+
+	var cli CLI
+	parser, err := kong.New(&cli,
+		kong.Name("convox-ci"),
+		kong.Description("Deploy to Convox from any CI."),
+		kong.Writers(stdout, stderr),
+		kong.Exit(func(code int) { panic(exitPanic{code}) }),
+		kong.Vars{"version": versionString()},
+		kong.UsageOnError(),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
+	)
+	if err != nil {
+		fmt.Fprintf(stderr, "convox-ci: %v\n", err)
+		return exitUsage
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			e, ok := r.(exitPanic)
+			if !ok {
+				panic(r)
+			}
+			code = e.code
+			if code != 0 {
+				code = exitUsage
+			}
+		}
+	}()
+	kctx, err := parser.Parse(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "convox-ci: %v\n", err)
+		fmt.Fprintln(stderr, "Run `convox-ci --help` for the commands and settings.")
+		return exitUsage
+	}
+
+	rt, err := newRuntime(ctx, &cli.Globals, stdin, stdout, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "convox-ci: %v\n", err)
+		return exitUsage
+	}
+	start := time.Now()
+	if cli.Timeout > 0 {
+		var cancel context.CancelFunc
+		rt.ctx, cancel = context.WithTimeout(rt.ctx, cli.Timeout)
+		defer cancel()
+	}
+	err = kctx.Run(rt, &cli.Globals)
+	code = exitCode(ctx, err)
+	rt.finish(err, code, time.Since(start), kctx.Command())
+	return code
+}
+
+func newRuntime(ctx context.Context, g *Globals, stdin io.Reader, stdout, stderr io.Writer) (*runtime, error) {
+	rt := &runtime{
+		ctx:     ctx,
+		stdin:   stdin,
+		stdout:  stdout,
+		stderr:  stderr,
+		secrets: report.NewSecrets(),
+		github:  os.Getenv("GITHUB_ACTIONS") == "true",
+		outputs: report.Outputs{ResultFile: g.ResultFile},
+	}
+	if rt.github {
+		rt.outputs.GitHubOutput = os.Getenv("GITHUB_OUTPUT")
+		rt.outputs.GitHubStepSummary = os.Getenv("GITHUB_STEP_SUMMARY")
+		// GitHub masks what it is told to: every secret, as soon as it is known.
+		rt.secrets.OnAdd(func(v string) { fmt.Fprintf(stdout, "::add-mask::%s\n", v) })
+	}
+	if os.Getenv("CIRCLECI") == "true" {
+		rt.outputs.BashEnv = os.Getenv("BASH_ENV")
+	}
+	rt.secrets.Add(g.Password)
+	color := false
+	if f, ok := stderr.(*os.File); ok && report.IsTerminal(f) && os.Getenv("NO_COLOR") == "" {
+		color = true
+	}
+	log, err := report.NewLogger(stderr, report.LogOptions{Format: g.LogFormat, Level: g.LogLevel, Color: color}, rt.secrets)
+	if err != nil {
+		return nil, err
+	}
+	rt.log = log
+	return rt, nil
+}
+
+// finish logs the outcome and writes the CI outputs.
+func (rt *runtime) finish(err error, code int, took time.Duration, command string) {
+	r := &rt.result
+	r.ExitCode, r.Duration = code, report.Duration(took)
+	switch {
+	case err != nil:
+		r.Status, r.Error = "failed", rt.secrets.String(err.Error())
+		rt.log.Error().Int("exit_code", code).Msg(r.Error)
+	case r.Status == "":
+		r.Status = "succeeded"
+	}
+	if command == "simulate" || command == "version" || strings.HasPrefix(command, "plan") {
+		return
+	}
+	if werr := rt.outputs.Write(*r, rt.secrets); werr != nil {
+		rt.log.Warn().Err(werr).Msg("could not write the CI outputs")
+	}
+}
+
+// unsetEmptyEnv makes an empty variable count as unset: CI systems export
+// empty strings for settings nobody filled in (GitHub's unset inputs).
+func unsetEmptyEnv() {
+	for _, kv := range os.Environ() {
+		if k, v, ok := strings.Cut(kv, "="); ok && v == "" && k != "" {
+			os.Unsetenv(k)
+		}
+	}
+}
+
+func firstEnv(names ...string) string {
+	for _, n := range names {
+		if v := os.Getenv(n); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// splitCommandLine splits a command line as a POSIX shell would split
+// words: single and double quotes, backslash escapes; no expansion.
+func splitCommandLine(s string) ([]string, error) {
+	var (
+		args           []string
+		cur            strings.Builder
+		inWord, sq, dq bool
+		escaped        bool
+	)
+	for _, r := range s {
+		switch {
+		case escaped:
+			cur.WriteRune(r)
+			escaped, inWord = false, true
+		case sq:
+			if r == '\'' {
+				sq = false
+			} else {
+				cur.WriteRune(r)
+			}
+		case dq:
+			switch r {
+			case '"':
+				dq = false
+			case '\\':
+				escaped = true
+			default:
+				cur.WriteRune(r)
+			}
+		case r == '\\':
+			escaped, inWord = true, true
+		case r == '\'':
+			sq, inWord = true, true
+		case r == '"':
+			dq, inWord = true, true
+		case r == ' ' || r == '\t' || r == '\n':
+			if inWord {
+				args = append(args, cur.String())
+				cur.Reset()
+				inWord = false
+			}
+		default:
+			cur.WriteRune(r)
+			inWord = true
+		}
+	}
+	if sq || dq || escaped {
+		return nil, errors.New("unterminated quote or escape")
+	}
+	if inWord {
+		args = append(args, cur.String())
+	}
+	return args, nil
+}

@@ -1,0 +1,372 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/convox-ci/convox-ci/internal/pipeline"
+	"github.com/convox-ci/convox-ci/internal/rack"
+	"github.com/convox-ci/convox-ci/internal/steps"
+)
+
+type buildFlags struct {
+	Dir         string   `arg:"" optional:"" default:"." help:"Directory to build."`
+	Description string   `short:"d" help:"Build description (default: commit, branch or tag, pull request and CI build URL)."`
+	Manifest    string   `short:"m" help:"Path of convox.yml inside the directory."`
+	Development bool     `help:"Development build."`
+	NoCache     bool     `name:"no-cache" help:"Build without the layer cache."`
+	BuildArgs   []string `name:"build-args" help:"Docker build arguments (NAME=VALUE)."`
+	ID          bool     `name:"id" help:"Print only the release id on stdout."`
+}
+
+func (f buildFlags) step() steps.Build {
+	return steps.Build{Dir: f.Dir, Description: f.Description, Manifest: f.Manifest, Development: f.Development, NoCache: f.NoCache, BuildArgs: f.BuildArgs}
+}
+
+type buildCmd struct{ buildFlags }
+
+func (c *buildCmd) Run(rt *runtime, g *Globals) error {
+	st, err := g.state(rt, "", "")
+	if err != nil {
+		return err
+	}
+	describe(rt, st, c.Dir)
+	err = rt.runSteps(st, c.step())
+	if err == nil {
+		if c.ID {
+			fmt.Fprint(rt.stdout, st.ReleaseID)
+		} else {
+			fmt.Fprintf(rt.stdout, "Build:   %s\nRelease: %s\n", st.BuildID, st.ReleaseID)
+		}
+	}
+	return err
+}
+
+type deployCmd struct {
+	buildFlags
+	Force bool `help:"Promote even while the app is updating."`
+}
+
+func (c *deployCmd) Run(rt *runtime, g *Globals) error {
+	st, err := g.state(rt, "", "")
+	if err != nil {
+		return err
+	}
+	describe(rt, st, c.Dir)
+	err = rt.runSteps(st, c.step(), steps.Promote{Force: c.Force})
+	if err == nil && c.ID {
+		fmt.Fprint(rt.stdout, st.ReleaseID)
+	}
+	return err
+}
+
+type runCmd struct {
+	Service string   `arg:"" help:"Service to run the command in."`
+	Command []string `arg:"" passthrough:"" help:"The command and its arguments (its deadline, and the process's lifetime, is --timeout)."`
+	Release string   `help:"Run against this release (for example one built but not yet promoted)."`
+}
+
+func (c *runCmd) Run(rt *runtime, g *Globals) error {
+	st, err := g.state(rt, "", "")
+	if err != nil {
+		return err
+	}
+	err = rt.runSteps(st, steps.Run{Service: c.Service, Command: c.Command, Release: c.Release, Limit: g.Timeout})
+	if exit, ok := asExit(err); ok {
+		return &statusError{err: err, code: exit.Code}
+	}
+	return err
+}
+
+type envCmd struct {
+	Set envSetCmd `cmd:"" help:"Create a release with new environment values."`
+}
+
+type envSetCmd struct {
+	Vars    []string `arg:"" optional:"" help:"KEY=VALUE assignments."`
+	File    string   `name:"env-file" help:"Read KEY=VALUE lines from a dotenv file." type:"existingfile"`
+	FromEnv []string `name:"from-env" help:"Take these variables' values from this process's environment (CI secrets)." placeholder:"KEY"`
+	Replace bool     `help:"Replace the whole environment with exactly these values (what deploy keys may do)."`
+	Promote bool     `short:"p" help:"Promote the new release and wait for it."`
+	Release string   `help:"Base the new release on this release."`
+	ID      bool     `name:"id" help:"Print only the release id on stdout."`
+}
+
+func (c *envSetCmd) Run(rt *runtime, g *Globals) error {
+	vars, err := c.assignments()
+	if err != nil {
+		return err
+	}
+	st, err := g.state(rt, "", "")
+	if err != nil {
+		return err
+	}
+	err = rt.runSteps(st, steps.Env{Vars: vars, Replace: c.Replace, Parent: c.Release, Promote: c.Promote})
+	if err == nil {
+		if c.ID {
+			fmt.Fprint(rt.stdout, st.ReleaseID)
+		} else {
+			fmt.Fprintf(rt.stdout, "Release: %s\n", st.ReleaseID)
+		}
+	}
+	return err
+}
+
+// assignments gathers and checks every value before anything is sent.
+func (c *envSetCmd) assignments() ([]steps.EnvVar, error) {
+	var vars []steps.EnvVar
+	if c.File != "" {
+		data, err := os.ReadFile(c.File)
+		if err != nil {
+			return nil, usagef("reading %s: %v", c.File, err)
+		}
+		fileVars, err := steps.ParseDotenv(string(data))
+		if err != nil {
+			return nil, usagef("%s: %v", c.File, err)
+		}
+		vars = append(vars, fileVars...)
+	}
+	for _, a := range c.Vars {
+		v, err := steps.ParseAssignment(a)
+		if err != nil {
+			return nil, &usageError{msg: err.Error()}
+		}
+		vars = append(vars, v)
+	}
+	for _, k := range c.FromEnv {
+		if err := steps.ValidateKey(k); err != nil {
+			return nil, &usageError{msg: err.Error()}
+		}
+		v, ok := os.LookupEnv(k)
+		if !ok {
+			return nil, usagef("--from-env %s: the variable is not set in this environment", k)
+		}
+		vars = append(vars, steps.EnvVar{Key: k, Value: v})
+	}
+	if len(vars) == 0 {
+		return nil, usagef("no values to set: pass KEY=VALUE arguments, --env-file or --from-env")
+	}
+	return vars, nil
+}
+
+type releasesCmd struct {
+	Promote releasesPromoteCmd `cmd:"" help:"Promote a release and wait for it."`
+}
+
+type releasesPromoteCmd struct {
+	Release string `arg:"" help:"Release id (deploy keys may only promote a named release)."`
+	Force   bool   `help:"Promote even while the app is updating."`
+}
+
+func (c *releasesPromoteCmd) Run(rt *runtime, g *Globals) error {
+	st, err := g.state(rt, "", "")
+	if err != nil {
+		return err
+	}
+	return rt.runSteps(st, steps.Promote{Release: c.Release, Force: c.Force})
+}
+
+type buildsCmd struct {
+	List    buildsListCmd    `cmd:"" default:"1" help:"List builds, newest first."`
+	Export  buildsExportCmd  `cmd:"" help:"Export a build's artifact to stdout or a file."`
+	Import  buildsImportCmd  `cmd:"" help:"Import a build artifact from stdin or a file."`
+	Promote buildsPromoteCmd `cmd:"" help:"Bring the build made for a commit from another rack and promote it here."`
+}
+
+type buildsListCmd struct {
+	Limit int `short:"l" help:"How many builds (the Rack's default is 10)."`
+}
+
+func (c *buildsListCmd) Run(rt *runtime, g *Globals) error {
+	st, err := g.state(rt, "", "")
+	if err != nil {
+		return err
+	}
+	builds, err := st.Rack.BuildList(rt.ctx, st.App, c.Limit)
+	if err != nil {
+		return err
+	}
+	w := tabwriter.NewWriter(rt.stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "ID\tSTATUS\tRELEASE\tSTARTED\tELAPSED\tDESCRIPTION")
+	for _, b := range builds {
+		elapsed := ""
+		if !b.Ended.IsZero() && !b.Started.IsZero() {
+			elapsed = b.Ended.Sub(b.Started).Round(time.Second).String()
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", b.ID, b.Status, b.Release, b.Started.UTC().Format(time.RFC3339), elapsed, b.Description)
+	}
+	return w.Flush()
+}
+
+type buildsExportCmd struct {
+	Build string `arg:"" help:"Build id."`
+	File  string `short:"f" help:"Write to this file instead of stdout."`
+}
+
+func (c *buildsExportCmd) Run(rt *runtime, g *Globals) error {
+	var out io.Writer = rt.stdout
+	if c.File == "" {
+		if f, ok := rt.stdout.(*os.File); ok && isTerminal(f) {
+			return usagef("refusing to write a build artifact to a terminal: redirect stdout or pass --file")
+		}
+	}
+	st, err := g.state(rt, "", "")
+	if err != nil {
+		return err
+	}
+	if c.File != "" {
+		f, err := os.Create(c.File)
+		if err != nil {
+			return usagef("creating %s: %v", c.File, err)
+		}
+		defer f.Close()
+		out = f
+	}
+	st.Stdout = out
+	st.BuildID = c.Build
+	return rt.runSteps(st, steps.Export{Build: c.Build})
+}
+
+type buildsImportCmd struct {
+	File string `short:"f" help:"Read the artifact from this file instead of stdin." type:"existingfile"`
+	ID   bool   `name:"id" help:"Print only the release id on stdout."`
+}
+
+func (c *buildsImportCmd) Run(rt *runtime, g *Globals) error {
+	in := rt.stdin
+	if c.File != "" {
+		f, err := os.Open(c.File)
+		if err != nil {
+			return usagef("opening %s: %v", c.File, err)
+		}
+		defer f.Close()
+		in = f
+	} else if f, ok := in.(*os.File); ok && isTerminal(f) {
+		return usagef("builds import reads the artifact from stdin: pipe it in (builds export B | builds import) or pass --file")
+	}
+	st, err := g.state(rt, "", "")
+	if err != nil {
+		return err
+	}
+	err = rt.runSteps(st, steps.ImportStream{From: in})
+	if err == nil {
+		if c.ID {
+			fmt.Fprint(rt.stdout, st.ReleaseID)
+		} else {
+			fmt.Fprintf(rt.stdout, "Build:   %s\nRelease: %s\n", st.BuildID, st.ReleaseID)
+		}
+	}
+	return err
+}
+
+type buildsPromoteCmd struct {
+	From    string `required:"" help:"Rack that holds the build (org/rack)."`
+	FromApp string `name:"from-app" help:"App on that rack (default: the same app)."`
+	Commit  string `help:"Commit whose build to bring (default: the commit being built here)."`
+}
+
+func (c *buildsPromoteCmd) Run(rt *runtime, g *Globals) error {
+	st, err := g.state(rt, "", "")
+	if err != nil {
+		return err
+	}
+	if c.Commit == "" {
+		c.Commit = detectCommit(rt)
+	}
+	return rt.runSteps(st, steps.Import{From: c.From, FromApp: c.FromApp, Commit: c.Commit}, steps.Promote{})
+}
+
+type logsCmd struct {
+	Service string        `short:"s" help:"Only this service's logs."`
+	Since   time.Duration `default:"2m" help:"Show logs since this long ago."`
+	Filter  string        `help:"Only lines matching this filter."`
+	Follow  bool          `help:"Keep following new lines until --for passes."`
+	For     time.Duration `name:"for" default:"1m" help:"With --follow, stop after this long (CI jobs must end)."`
+}
+
+func (c *logsCmd) Run(rt *runtime, g *Globals) error {
+	st, err := g.state(rt, "", "")
+	if err != nil {
+		return err
+	}
+	ctx := rt.ctx
+	if c.Follow && c.For > 0 {
+		var cancel func()
+		ctx, cancel = contextWithTimeout(ctx, c.For)
+		defer cancel()
+	}
+	out := lineOutput(rt)
+	err = st.Rack.AppLogs(ctx, st.App, rack.LogsOptions{Service: c.Service, Filter: c.Filter, Follow: c.Follow, Since: c.Since}, out)
+	out.Flush()
+	if c.Follow && ctx.Err() != nil && rt.ctx.Err() == nil {
+		return nil // the bounded follow ended as asked
+	}
+	return err
+}
+
+type rackCmd struct{}
+
+func (c *rackCmd) Run(rt *runtime, g *Globals) error {
+	cl, err := g.client(rt, "")
+	if err != nil {
+		return err
+	}
+	s, err := cl.SystemGet(rt.ctx)
+	if err != nil {
+		return err
+	}
+	w := tabwriter.NewWriter(rt.stdout, 2, 4, 2, ' ', 0)
+	for _, kv := range [][2]string{{"Name", s.Name}, {"Provider", s.Provider}, {"Region", s.Region}, {"Router", s.Domain}, {"Status", s.Status}, {"Version", s.Version}} {
+		if kv[1] != "" {
+			fmt.Fprintf(w, "%s\t%s\n", kv[0], kv[1])
+		}
+	}
+	return w.Flush()
+}
+
+type racksCmd struct{}
+
+func (c *racksCmd) Run(rt *runtime, g *Globals) error {
+	cl, err := g.client(rt, "")
+	if err != nil {
+		return err
+	}
+	racks, err := cl.RackList(rt.ctx)
+	if err != nil {
+		return err
+	}
+	w := tabwriter.NewWriter(rt.stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "NAME\tPROVIDER\tSTATUS")
+	for _, r := range racks {
+		fmt.Fprintf(w, "%s\t%s\t%s\n", r.FullName(), r.Provider, r.Status)
+	}
+	return w.Flush()
+}
+
+type versionCmd struct{}
+
+func (versionCmd) Run(rt *runtime) error {
+	fmt.Fprintln(rt.stdout, versionString())
+	return nil
+}
+
+// runSteps runs steps and records the ids they made in the result.
+func (rt *runtime) runSteps(st *pipeline.State, list ...pipeline.Step) error {
+	err := pipeline.Run(rt.ctx, st, list)
+	rt.result.BuildID, rt.result.ReleaseID, rt.result.Steps = st.BuildID, st.ReleaseID, st.Steps
+	return err
+}
+
+func asExit(err error) (*steps.ExitError, bool) {
+	var exit *steps.ExitError
+	if err != nil && errorsAs(err, &exit) {
+		return exit, true
+	}
+	return nil, false
+}
+
+var _ = strings.TrimSpace

@@ -1,0 +1,197 @@
+package main
+
+import (
+	"context"
+	"io"
+	"os"
+	goruntime "runtime"
+	"strings"
+	"time"
+
+	"github.com/alecthomas/kong"
+	"github.com/rs/zerolog"
+
+	"github.com/convox-ci/convox-ci/internal/login"
+	"github.com/convox-ci/convox-ci/internal/pipeline"
+	"github.com/convox-ci/convox-ci/internal/rack"
+	"github.com/convox-ci/convox-ci/internal/report"
+)
+
+// Globals are the settings every command shares. Each has a flag and an
+// environment variable, with the CI's own names (INPUT_* for GitHub
+// Actions, PLUGIN_* for Drone and Woodpecker) as fallbacks.
+type Globals struct {
+	Host               string           `help:"Rack or Console host: a host name as the Convox CLI takes it, or an https:// or http:// URL." env:"CONVOX_HOST,INPUT_HOST,PLUGIN_HOST" placeholder:"HOST"`
+	Password           string           `help:"Rack API key, or a Console deploy key." env:"CONVOX_PASSWORD,INPUT_PASSWORD,PLUGIN_PASSWORD" placeholder:"KEY"`
+	Rack               string           `short:"r" help:"Rack name; org/rack selects a Rack through Console." env:"CONVOX_RACK,INPUT_RACK,PLUGIN_RACK"`
+	App                string           `short:"a" help:"App name." env:"CONVOX_APP,INPUT_APP,PLUGIN_APP"`
+	RackURL            string           `name:"rack-url" help:"A Rack URL with credentials, as the v3 CLI takes it (https://convox:KEY@host); wins over --host." env:"RACK_URL" placeholder:"URL"`
+	CAFile             string           `name:"ca-file" help:"PEM file of CAs to trust for the Rack's certificate." env:"CONVOX_CA_FILE,INPUT_CA_FILE,PLUGIN_CA_FILE" placeholder:"FILE"`
+	InsecureSkipVerify bool             `name:"insecure-skip-verify" help:"Do not verify the Rack's TLS certificate (dangerous)." env:"CONVOX_INSECURE_SKIP_VERIFY,INPUT_INSECURE_SKIP_VERIFY,PLUGIN_INSECURE_SKIP_VERIFY"`
+	Config             string           `help:"Rules file." default:"convox-ci.yml" env:"CONVOX_CI_CONFIG,INPUT_CONFIG,PLUGIN_CONFIG" type:"path"`
+	ResultFile         string           `name:"result-file" help:"Write the result (ids, status) as JSON to this file." env:"CONVOX_CI_RESULT_FILE,INPUT_RESULT_FILE,PLUGIN_RESULT_FILE" placeholder:"FILE"`
+	LogFormat          string           `name:"log-format" help:"Log format: auto, console or json." enum:"auto,console,json" default:"auto" env:"CONVOX_CI_LOG_FORMAT,INPUT_LOG_FORMAT,PLUGIN_LOG_FORMAT"`
+	LogLevel           string           `name:"log-level" help:"Log level: trace, debug, info, warn or error." default:"info" env:"CONVOX_CI_LOG_LEVEL,INPUT_LOG_LEVEL,PLUGIN_LOG_LEVEL"`
+	Timeout            time.Duration    `help:"Deadline for the whole run." default:"30m" env:"CONVOX_CI_TIMEOUT,INPUT_TIMEOUT,PLUGIN_TIMEOUT"`
+	Actor              string           `hidden:"" env:"CONVOX_ACTOR" help:"Audit actor sent to the Rack."`
+	Version            kong.VersionFlag `help:"Print the version and exit."`
+}
+
+// runtime is what commands get besides their flags: streams, the log, the
+// secrets to keep out of output, and what the run produced.
+type runtime struct {
+	ctx     context.Context
+	stdin   io.Reader
+	stdout  io.Writer
+	stderr  io.Writer
+	log     zerolog.Logger
+	secrets *report.Secrets
+	result  report.Result
+	outputs report.Outputs
+	github  bool // running under GitHub Actions: emit ::add-mask::
+}
+
+// client connects to a Rack: the named one (through Console), or the one
+// the globals name.
+func (g *Globals) client(rt *runtime, rackName string) (*rack.Client, error) {
+	if rackName == "" {
+		rackName = g.Rack
+	}
+	creds, err := g.credentials(rt)
+	if err != nil {
+		return nil, err
+	}
+	if g.InsecureSkipVerify {
+		rt.log.Warn().Str("host", hostOnly(creds.host, creds.rackURL)).Msg("TLS verification is OFF (--insecure-skip-verify): anyone on the path can read the key and impersonate the Rack")
+	}
+	c, err := rack.New(rack.Config{
+		Host:               creds.host,
+		Password:           creds.password,
+		Rack:               rackName,
+		RackURL:            creds.rackURL,
+		CAFile:             g.CAFile,
+		InsecureSkipVerify: g.InsecureSkipVerify,
+		Actor:              g.Actor,
+		Logger:             rt.log,
+		Version:            version,
+	})
+	if err != nil {
+		return nil, &usageError{msg: err.Error()}
+	}
+	return c, nil
+}
+
+type credentials struct {
+	host, password, rackURL, source string
+}
+
+// credentials finds where to connect: flags and environment first, then
+// the Convox CLI's saved login.
+func (g *Globals) credentials(rt *runtime) (credentials, error) {
+	switch {
+	case g.RackURL != "":
+		rt.secrets.Add(urlPassword(g.RackURL))
+		return credentials{rackURL: g.RackURL, source: "RACK_URL"}, nil
+	case g.Host != "" && g.Password != "":
+		return credentials{host: g.Host, password: g.Password, source: "CONVOX_HOST"}, nil
+	case g.Host != "":
+		return credentials{}, usagef("CONVOX_HOST is set (%s) but CONVOX_PASSWORD is empty: set it to the Rack API key or a Console deploy key (in a pull request from a fork, the CI withholds secrets)", g.Host)
+	case g.Password != "":
+		return credentials{}, usagef("CONVOX_PASSWORD is set but CONVOX_HOST is empty: set it to console.convox.com (deploy key) or to the Rack's host (Rack API key)")
+	}
+	saved, ok, err := login.Find(savedLoginPlaces())
+	if err != nil {
+		return credentials{}, usagef("reading the Convox CLI's saved login: %v", err)
+	}
+	if ok {
+		rt.secrets.Add(saved.Password, urlPassword(saved.RackURL))
+		if g.Rack == "" {
+			g.Rack = saved.Rack
+		}
+		rt.log.Info().Str("source", saved.Source).Str("host", hostOnly(saved.Host, saved.RackURL)).Msg("using the Convox CLI's saved login")
+		return credentials{host: saved.Host, password: saved.Password, rackURL: saved.RackURL, source: saved.Source}, nil
+	}
+	return credentials{}, usagef("no Rack to talk to: set CONVOX_HOST and CONVOX_PASSWORD (or RACK_URL), or log in with the Convox CLI; try `convox-ci demo` for the simulated Rack")
+}
+
+func savedLoginPlaces() login.Places {
+	home, _ := os.UserHomeDir()
+	wd, _ := os.Getwd()
+	return login.Places{
+		ConfigDir: os.Getenv("CONVOX_CONFIG"),
+		XDGConfig: os.Getenv("XDG_CONFIG_HOME"),
+		Home:      home,
+		WorkDir:   wd,
+		Darwin:    goruntime.GOOS == "darwin",
+	}
+}
+
+// state builds a pipeline state for the app on the rack.
+func (g *Globals) state(rt *runtime, rackName, app string) (*pipeline.State, error) {
+	if app == "" {
+		app = g.App
+	}
+	if app == "" {
+		return nil, usagef("no app named: pass --app (-a) or set CONVOX_APP")
+	}
+	c, err := g.client(rt, rackName)
+	if err != nil {
+		return nil, err
+	}
+	name := rackName
+	if name == "" {
+		name = g.Rack
+	}
+	if name == "" {
+		name = c.Host()
+	}
+	rt.result.Rack, rt.result.App = name, app
+	return &pipeline.State{
+		Rack:     c,
+		RackName: name,
+		App:      app,
+		Log:      rt.log.With().Str("rack", name).Str("app", app).Logger(),
+		Stdout:   rt.stdout,
+		Secrets:  rt.secrets,
+		Connect:  func(other string) (*rack.Client, error) { return g.client(rt, other) },
+		Poll:     pipeline.DefaultPoll,
+	}, nil
+}
+
+func urlPassword(raw string) string {
+	if i := strings.Index(raw, "://"); i >= 0 {
+		rest := raw[i+3:]
+		if at := strings.LastIndex(strings.SplitN(rest, "/", 2)[0], "@"); at >= 0 {
+			if _, pw, ok := strings.Cut(rest[:at], ":"); ok {
+				return pw
+			}
+		}
+	}
+	return ""
+}
+
+func hostOnly(host, rackURL string) string {
+	if rackURL != "" {
+		if i := strings.Index(rackURL, "://"); i >= 0 {
+			rest := rackURL[i+3:]
+			if at := strings.LastIndex(rest, "@"); at >= 0 {
+				rest = rest[at+1:]
+			}
+			return strings.SplitN(rest, "/", 2)[0]
+		}
+	}
+	return host
+}
+
+// versionString is what `version` and --version print.
+func versionString() string {
+	s := "convox-ci " + version
+	if commit != "" {
+		s += " (" + commit
+		if date != "" {
+			s += ", " + date
+		}
+		s += ")"
+	}
+	return s
+}

@@ -1,0 +1,29 @@
+// Command convox-ci deploys to Convox Racks from any CI.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// Stamped by the release build: -ldflags "-X main.version=v1.2.3 -X main.commit=... -X main.date=...".
+var (
+	version = "dev"
+	commit  = ""
+	date    = ""
+)
+
+func main() {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		sig := <-sigs
+		cancel(&interrupted{signal: sig})
+		<-sigs // a second signal ends at once
+		os.Exit(exitForSignal(sig))
+	}()
+	os.Exit(Main(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/convox-ci/convox-ci/internal/racksim"
+	"github.com/convox-ci/convox-ci/internal/steps"
+)
+
+type simulateCmd struct {
+	Listen       string   `default:"127.0.0.1:5443" help:"Address to listen on."`
+	InsecureHTTP bool     `name:"insecure-http" help:"Serve plain HTTP instead of HTTPS."`
+	Console      bool     `help:"Answer as Console: racks selected by the Rack header (org/rack), deploy-key scope enforced."`
+	Racks        []string `name:"console-rack" help:"Console mode: racks served (org/rack, repeatable)." default:"org/staging,org/production"`
+}
+
+// simServer is a simulated Rack served on a local address.
+type simServer struct {
+	sim    *racksim.Server
+	url    string
+	caFile string
+	srv    *http.Server
+}
+
+// serveSim starts a simulated Rack on addr: HTTPS with a fresh self-signed
+// certificate (written to a CA file to trust), or plain HTTP.
+func serveSim(ctx context.Context, sim *racksim.Server, addr string, plain bool) (*simServer, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, usagef("listening on %s: %v (choose another address with --listen)", addr, err)
+	}
+	s := &simServer{sim: sim, srv: &http.Server{Handler: sim, ReadHeaderTimeout: 30 * time.Second}}
+	host, port, _ := net.SplitHostPort(ln.Addr().String())
+	if plain {
+		s.url = "http://" + net.JoinHostPort(host, port)
+		go s.srv.Serve(ln)
+	} else {
+		cert, pem, err := racksim.GenerateCert([]string{host, "127.0.0.1", "::1", "localhost"})
+		if err != nil {
+			ln.Close()
+			return nil, err
+		}
+		dir, err := os.MkdirTemp("", "convox-ci-sim-")
+		if err != nil {
+			ln.Close()
+			return nil, err
+		}
+		s.caFile = filepath.Join(dir, "rack-ca.pem")
+		if err := os.WriteFile(s.caFile, pem, 0o644); err != nil {
+			ln.Close()
+			return nil, err
+		}
+		s.srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		s.url = "https://" + net.JoinHostPort(host, port)
+		go s.srv.ServeTLS(ln, "", "")
+	}
+	go func() {
+		<-ctx.Done()
+		s.close()
+	}()
+	return s, nil
+}
+
+func (s *simServer) close() {
+	shutdown, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	s.srv.Shutdown(shutdown)
+	s.sim.Close()
+	if s.caFile != "" {
+		os.RemoveAll(filepath.Dir(s.caFile))
+	}
+}
+
+func randomPassword() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Run serves until interrupted. The password is --password (random when
+// unset); --app names the apps to create at start (comma-separated).
+func (c *simulateCmd) Run(rt *runtime, g *Globals) error {
+	pw := g.Password
+	if pw == "" {
+		pw = randomPassword()
+	}
+	var apps []string
+	for _, a := range strings.Split(g.App, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			apps = append(apps, a)
+		}
+	}
+	sim := racksim.New(racksim.Options{Password: pw, Apps: apps, Console: c.Console, Racks: c.Racks, DeployKey: c.Console, Logger: rt.log})
+	ctx, cancel := context.WithCancel(rt.ctx)
+	defer cancel()
+	s, err := serveSim(ctx, sim, c.Listen, c.InsecureHTTP)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(rt.stdout, "export CONVOX_HOST=%s\n", s.url)
+	fmt.Fprintf(rt.stdout, "export CONVOX_PASSWORD=%s\n", pw)
+	if s.caFile != "" {
+		fmt.Fprintf(rt.stdout, "export CONVOX_CA_FILE=%s\n", s.caFile)
+	}
+	if c.Console {
+		fmt.Fprintf(rt.stdout, "export CONVOX_RACK=%s\n", c.Racks[0])
+	}
+	rt.log.Info().Str("url", s.url).Bool("console", c.Console).Strs("apps", apps).Msg("simulated Rack serving; interrupt to stop")
+	<-rt.ctx.Done()
+	if errors.Is(rt.ctx.Err(), context.DeadlineExceeded) {
+		return nil // --timeout bounds a simulator run too
+	}
+	return nil
+}
+
+type demoCmd struct {
+	Dir string `arg:"" optional:"" default:"examples/app" help:"App to deploy."`
+}
+
+// Run deploys the example app: to the Rack configured in the environment if
+// there is one, else to a simulated Rack started for the occasion.
+func (c *demoCmd) Run(rt *runtime, g *Globals) error {
+	if g.App == "" {
+		g.App = "example-app"
+	}
+	if g.Host == "" && g.RackURL == "" {
+		pw := randomPassword()
+		sim := racksim.New(racksim.Options{Password: pw, Apps: []string{g.App}, Logger: rt.log})
+		ctx, cancel := context.WithCancel(rt.ctx)
+		defer cancel()
+		s, err := serveSim(ctx, sim, "127.0.0.1:0", false)
+		if err != nil {
+			return err
+		}
+		defer s.close()
+		g.Host, g.Password, g.CAFile = s.url, pw, s.caFile
+		rt.secrets.Add(pw)
+		rt.log.Info().Str("url", s.url).Msg("no Rack configured: deploying to a simulated Rack")
+	}
+	st, err := g.state(rt, "", "")
+	if err != nil {
+		return err
+	}
+	describe(rt, st, c.Dir)
+	err = rt.runSteps(st,
+		steps.Build{Dir: c.Dir},
+		steps.Run{Service: "web", Command: []string{"bin/migrate"}},
+		steps.Promote{},
+	)
+	if err == nil {
+		fmt.Fprintf(rt.stdout, "Build:   %s\nRelease: %s\n", st.BuildID, st.ReleaseID)
+	}
+	return err
+}

@@ -1,0 +1,159 @@
+// Package pipeline runs a plan's steps in order against one Rack: each step
+// logged when it starts and ends, timed, under its own deadline and the
+// run's, and stopped at the first failure.
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/convox-ci/convox-ci/internal/rack"
+	"github.com/convox-ci/convox-ci/internal/report"
+)
+
+// Step is one thing a pipeline does: build, promote, run a command, ...
+type Step interface {
+	fmt.Stringer // a short progressive phrase: "building", "promoting"
+	Run(ctx context.Context, st *State) error
+}
+
+// Timeouter is a step with its own deadline.
+type Timeouter interface {
+	Timeout() time.Duration
+}
+
+// State is what steps share: where they act, and what earlier steps made.
+// Steps never read the environment; everything they need is here.
+type State struct {
+	Rack     *rack.Client
+	RackName string
+	App      string
+	Log      zerolog.Logger
+	Stdout   io.Writer       // command output: run output, export streams, --id
+	Secrets  *report.Secrets // values to keep out of every output
+	Connect  func(rackName string) (*rack.Client, error)
+	Poll     Poll
+
+	Commit      string // the commit being built, for descriptions and import-by-commit
+	Description string // the default build description
+
+	BuildID   string // set by build/import
+	ReleaseID string // set by build/import/env; what promote promotes
+	Promoted  bool   // set by promote
+
+	Steps []report.StepResult
+}
+
+// Poll sets how waits poll the Rack where the protocol has no signal:
+// starting at Min, growing by half each time, up to Max.
+type Poll struct {
+	Min, Max time.Duration
+}
+
+// Next returns the interval after d.
+func (p Poll) Next(d time.Duration) time.Duration {
+	if d < p.Min {
+		return p.Min
+	}
+	d += d / 2
+	if d > p.Max {
+		d = p.Max
+	}
+	return d
+}
+
+// DefaultPoll polls at 100 ms at first and never less often than every 2 s.
+var DefaultPoll = Poll{Min: 100 * time.Millisecond, Max: 2 * time.Second}
+
+// DeadlineError says which deadline passed during which step.
+type DeadlineError struct {
+	Step    string
+	Timeout time.Duration // 0 when it was the run's overall deadline
+	Err     error
+}
+
+func (e *DeadlineError) Error() string {
+	if e.Timeout > 0 {
+		return fmt.Sprintf("%s: the step's deadline of %s passed: %v", e.Step, e.Timeout, e.Err)
+	}
+	return fmt.Sprintf("%s: the deadline passed (raise it with --timeout or CONVOX_CI_TIMEOUT): %v", e.Step, e.Err)
+}
+
+// Is makes a DeadlineError match context.DeadlineExceeded.
+func (e *DeadlineError) Is(target error) bool { return target == context.DeadlineExceeded }
+
+func (e *DeadlineError) Unwrap() error { return e.Err }
+
+// Run runs steps in order and stops at the first error.
+func Run(ctx context.Context, st *State, steps []Step) error {
+	if st.Poll.Max == 0 {
+		st.Poll = DefaultPoll
+	}
+	for _, step := range steps {
+		if err := runStep(ctx, st, step); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func runStep(ctx context.Context, st *State, step Step) error {
+	name := step.String()
+	log := st.Log.With().Str("step", name).Logger()
+	stepCtx := ctx
+	var timeout time.Duration
+	if t, ok := step.(Timeouter); ok && t.Timeout() > 0 {
+		timeout = t.Timeout()
+		var cancel context.CancelFunc
+		stepCtx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	log.Info().Str("rack", st.RackName).Str("app", st.App).Msg("step started")
+	start := time.Now()
+	err := step.Run(stepCtx, st)
+	took := time.Since(start)
+	res := report.StepResult{Name: name, Status: "succeeded", Duration: report.Duration(took)}
+	if err != nil && stepCtx.Err() == context.DeadlineExceeded && !errors.Is(err, context.Canceled) {
+		if ctx.Err() == nil {
+			err = &DeadlineError{Step: name, Timeout: timeout, Err: err}
+		} else {
+			err = &DeadlineError{Step: name, Err: err}
+		}
+	}
+	if err != nil {
+		res.Status, res.Error = "failed", st.Secrets.String(err.Error())
+		st.Steps = append(st.Steps, res)
+		log.Error().Err(err).Dur("duration", took).Msg("step failed")
+		return err
+	}
+	st.Steps = append(st.Steps, res)
+	ev := log.Info().Dur("duration", took)
+	if st.BuildID != "" {
+		ev = ev.Str("build", st.BuildID)
+	}
+	if st.ReleaseID != "" {
+		ev = ev.Str("release", st.ReleaseID)
+	}
+	ev.Msg("step finished")
+	return nil
+}
+
+// WithTimeout gives a step its own deadline; d <= 0 returns the step as is.
+func WithTimeout(step Step, d time.Duration) Step {
+	if d <= 0 {
+		return step
+	}
+	return timed{Step: step, d: d}
+}
+
+type timed struct {
+	Step
+	d time.Duration
+}
+
+func (t timed) Timeout() time.Duration { return t.d }

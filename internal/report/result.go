@@ -1,0 +1,167 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Result is what a run produced, written to the result file and each CI's
+// own output channels.
+type Result struct {
+	Status      string       `json:"status"` // succeeded, failed, skipped
+	Reason      string       `json:"reason,omitempty"`
+	Error       string       `json:"error,omitempty"`
+	ExitCode    int          `json:"exit_code"`
+	Provider    string       `json:"provider,omitempty"`
+	Branch      string       `json:"branch,omitempty"`
+	Tag         string       `json:"tag,omitempty"`
+	Commit      string       `json:"commit,omitempty"`
+	PullRequest string       `json:"pull_request,omitempty"`
+	Target      string       `json:"target,omitempty"`
+	Rack        string       `json:"rack,omitempty"`
+	App         string       `json:"app,omitempty"`
+	BuildID     string       `json:"build_id,omitempty"`
+	ReleaseID   string       `json:"release_id,omitempty"`
+	Duration    Duration     `json:"duration"`
+	Steps       []StepResult `json:"steps,omitempty"`
+}
+
+// StepResult is one step's outcome.
+type StepResult struct {
+	Name     string   `json:"name"`
+	Status   string   `json:"status"`
+	Duration Duration `json:"duration"`
+	Error    string   `json:"error,omitempty"`
+}
+
+// Duration renders as seconds in JSON.
+type Duration time.Duration
+
+// MarshalJSON writes seconds with millisecond precision.
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return []byte(fmt.Sprintf("%.3f", time.Duration(d).Seconds())), nil
+}
+
+// Outputs are the files a CI reads outputs from. Empty paths are skipped.
+type Outputs struct {
+	ResultFile        string // --result-file, any CI
+	GitHubOutput      string // $GITHUB_OUTPUT
+	GitHubStepSummary string // $GITHUB_STEP_SUMMARY
+	BashEnv           string // CircleCI's $BASH_ENV
+}
+
+// Write writes r to every configured output, redacting secrets.
+func (o Outputs) Write(r Result, secrets *Secrets) error {
+	var errs []string
+	if o.ResultFile != "" {
+		b, _ := json.MarshalIndent(r, "", "  ")
+		b = append(secrets.Redact(b), '\n')
+		if err := os.WriteFile(o.ResultFile, b, 0o644); err != nil {
+			errs = append(errs, fmt.Sprintf("writing result file: %v", err))
+		}
+	}
+	if o.GitHubOutput != "" {
+		if err := appendFile(o.GitHubOutput, secrets.String(githubOutputs(r))); err != nil {
+			errs = append(errs, fmt.Sprintf("writing GITHUB_OUTPUT: %v", err))
+		}
+	}
+	if o.GitHubStepSummary != "" {
+		if err := appendFile(o.GitHubStepSummary, secrets.String(Summary(r))); err != nil {
+			errs = append(errs, fmt.Sprintf("writing GITHUB_STEP_SUMMARY: %v", err))
+		}
+	}
+	if o.BashEnv != "" {
+		if err := appendFile(o.BashEnv, secrets.String(bashExports(r))); err != nil {
+			errs = append(errs, fmt.Sprintf("writing BASH_ENV: %v", err))
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("%s", strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+func (r Result) fields() map[string]string {
+	return map[string]string{
+		"status": r.Status, "target": r.Target, "rack": r.Rack, "app": r.App,
+		"build_id": r.BuildID, "release_id": r.ReleaseID, "commit": r.Commit,
+	}
+}
+
+func githubOutputs(r Result) string {
+	var b strings.Builder
+	for _, k := range sortedKeys(r.fields()) {
+		v := r.fields()[k]
+		if strings.ContainsAny(v, "\r\n") { // outputs are single-line facts; never let one forge another
+			v = strings.NewReplacer("\r", " ", "\n", " ").Replace(v)
+		}
+		fmt.Fprintf(&b, "%s=%s\n", k, v)
+	}
+	return b.String()
+}
+
+func bashExports(r Result) string {
+	var b strings.Builder
+	for _, k := range sortedKeys(r.fields()) {
+		fmt.Fprintf(&b, "export CONVOX_%s=%s\n", strings.ToUpper(k), shellQuote(r.fields()[k]))
+	}
+	return b.String()
+}
+
+// Summary renders r as a Markdown table for a job summary.
+func Summary(r Result) string {
+	var b strings.Builder
+	b.WriteString("### convox-ci\n\n| | |\n|---|---|\n")
+	row := func(k, v string) {
+		if v != "" {
+			fmt.Fprintf(&b, "| %s | %s |\n", k, strings.ReplaceAll(v, "|", "\\|"))
+		}
+	}
+	row("Status", r.Status)
+	row("Reason", r.Reason)
+	row("Target", r.Target)
+	row("Rack", r.Rack)
+	row("App", r.App)
+	row("Build", r.BuildID)
+	row("Release", r.ReleaseID)
+	row("Commit", r.Commit)
+	row("Duration", time.Duration(r.Duration).Round(time.Millisecond).String())
+	row("Error", r.Error)
+	if len(r.Steps) > 0 {
+		b.WriteString("\n| Step | Status | Duration |\n|---|---|---|\n")
+		for _, s := range r.Steps {
+			fmt.Fprintf(&b, "| %s | %s | %s |\n", s.Name, s.Status, time.Duration(s.Duration).Round(time.Millisecond))
+		}
+	}
+	b.WriteString("\n")
+	return b.String()
+}
+
+func appendFile(path, s string) error {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteString(s); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

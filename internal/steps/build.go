@@ -1,0 +1,195 @@
+package steps
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/convox-ci/convox-ci/internal/pipeline"
+	"github.com/convox-ci/convox-ci/internal/rack"
+	"github.com/convox-ci/convox-ci/internal/report"
+	"github.com/convox-ci/convox-ci/internal/source"
+)
+
+// Build packages a directory, uploads it, builds it on the Rack and waits
+// for the build; it leaves the build and its release in the state.
+type Build struct {
+	Dir         string
+	Description string // default: the state's description
+	Manifest    string // path of convox.yml inside the context, "" for the Rack's default
+	Development bool
+	NoCache     bool
+	BuildArgs   []string
+}
+
+func (Build) String() string { return "building" }
+
+// Run packages, uploads, creates the build and waits for it.
+func (b Build) Run(ctx context.Context, st *pipeline.State) error {
+	key, err := tempKey()
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	body := newRegenerator(source.Reader(ctx, source.Options{Dir: b.Dir}))
+	defer body.Close()
+	obj, err := st.Rack.ObjectStore(ctx, st.App, key, body.Next)
+	if err != nil {
+		return fmt.Errorf("uploading source: %w", err)
+	}
+	st.Log.Info().Str("dir", b.Dir).Int64("bytes", body.Bytes()).Dur("duration", time.Since(start)).Msg("source uploaded")
+
+	desc := b.Description
+	if desc == "" {
+		desc = st.Description
+	}
+	build, err := st.Rack.BuildCreate(ctx, st.App, rack.BuildCreateOptions{
+		URL:         obj.Url,
+		Description: desc,
+		GitSha:      st.Commit,
+		Manifest:    b.Manifest,
+		Development: b.Development,
+		NoCache:     b.NoCache,
+		BuildArgs:   b.BuildArgs,
+	})
+	if err != nil {
+		return fmt.Errorf("creating build: %w", err)
+	}
+	st.BuildID = build.ID
+	st.Log.Info().Str("build", build.ID).Msg("build started")
+
+	done, err := WaitBuild(ctx, st, build.ID)
+	if err != nil {
+		return err
+	}
+	st.ReleaseID = done.Release
+	st.Log.Info().Str("build", done.ID).Str("release", done.Release).Msg("build complete")
+	return nil
+}
+
+// WaitBuild streams the build's log lines into the log and returns when the
+// Rack reports the build complete. The end of the log stream triggers an
+// immediate status check; otherwise status is polled at growing intervals.
+// A lost log stream is a warning: the status decides.
+func WaitBuild(ctx context.Context, st *pipeline.State, id string) (*rack.Build, error) {
+	logCtx, stopLogs := context.WithCancel(ctx)
+	defer stopLogs()
+	logsDone := make(chan error, 1)
+	go func() {
+		lines := report.LineWriter(func(line string) {
+			st.Log.Info().Str("build", id).Str("stream", "build").Msg(line)
+		})
+		err := st.Rack.BuildLogs(logCtx, st.App, id, lines)
+		lines.Flush()
+		logsDone <- err
+	}()
+
+	logs := logsDone
+	interval := st.Poll.Min
+	for {
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("waiting for build %s: %w", id, ctx.Err())
+		case err := <-logs:
+			logs = nil
+			if err != nil && ctx.Err() == nil {
+				st.Log.Warn().Str("build", id).Err(err).Msg("build log stream ended early; waiting on the build's status")
+			}
+		case <-time.After(interval):
+			interval = st.Poll.Next(interval)
+		}
+		b, err := st.Rack.BuildGet(ctx, st.App, id)
+		if err != nil {
+			return nil, fmt.Errorf("checking build %s: %w", id, err)
+		}
+		switch b.Status {
+		case rack.BuildComplete:
+			drainLogs(logs, stopLogs)
+			if b.Release == "" {
+				return nil, fmt.Errorf("build %s is complete but the Rack reported no release", id)
+			}
+			return b, nil
+		case rack.BuildFailed:
+			drainLogs(logs, stopLogs)
+			return nil, &BuildFailedError{Build: id, Reason: b.Reason}
+		case rack.BuildCreated, rack.BuildRunning, "":
+		default:
+			return nil, fmt.Errorf("build %s has an unexpected status %q", id, b.Status)
+		}
+	}
+}
+
+// drainLogs gives the log stream a moment to deliver its last lines once the
+// build has ended, then stops it.
+func drainLogs(logs <-chan error, stop context.CancelFunc) {
+	if logs != nil {
+		select {
+		case <-logs:
+		case <-time.After(2 * time.Second):
+		}
+	}
+	stop()
+}
+
+// tempKey names an upload as the Convox CLI does: tmp/<30 hex>.tgz.
+func tempKey() (string, error) {
+	b := make([]byte, 15)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("generating an object key: %w", err)
+	}
+	return "tmp/" + hex.EncodeToString(b) + ".tgz", nil
+}
+
+// regenerator hands the upload a fresh stream on each attempt, closing the
+// previous one, and counts the bytes of the last.
+type regenerator struct {
+	open func() (io.ReadCloser, error)
+	mu   sync.Mutex
+	cur  io.ReadCloser
+	n    atomic.Int64
+}
+
+func newRegenerator(open func() (io.ReadCloser, error)) *regenerator {
+	return &regenerator{open: open}
+}
+
+func (r *regenerator) Next() (io.Reader, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.cur != nil {
+		r.cur.Close()
+	}
+	rc, err := r.open()
+	if err != nil {
+		return nil, err
+	}
+	r.cur = rc
+	r.n.Store(0)
+	return &countReader{r: rc, n: &r.n}, nil
+}
+
+func (r *regenerator) Bytes() int64 { return r.n.Load() }
+
+func (r *regenerator) Close() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.cur != nil {
+		r.cur.Close()
+	}
+}
+
+type countReader struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (c *countReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}

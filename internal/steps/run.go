@@ -1,0 +1,131 @@
+package steps
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/convox-ci/convox-ci/internal/pipeline"
+	"github.com/convox-ci/convox-ci/internal/rack"
+	"github.com/convox-ci/convox-ci/internal/report"
+)
+
+// Run runs a one-off command (a migration) in a new process of a service
+// and fails unless it exits 0. It is never retried: a migration must not
+// run twice.
+type Run struct {
+	Service string
+	Command []string
+	Release string        // "" runs against the release an earlier step made, else the active one
+	Limit   time.Duration // the process's lifetime on the Rack and the step's deadline; 0 = 1h
+	Stdin   io.Reader     // nil sends end of input at once, as with </dev/null
+}
+
+func (r Run) String() string { return "running " + r.Service + " " + strings.Join(r.Command, " ") }
+
+// Timeout is the step's deadline.
+func (r Run) Timeout() time.Duration { return r.limit() }
+
+func (r Run) limit() time.Duration {
+	if r.Limit > 0 {
+		return r.Limit
+	}
+	return time.Hour
+}
+
+// Run starts the process, waits for it, attaches, streams its output line
+// by line into stdout and returns an *ExitError on a non-zero status.
+func (r Run) Run(ctx context.Context, st *pipeline.State) error {
+	if r.Service == "" || len(r.Command) == 0 {
+		return fmt.Errorf("run needs a service and a command, e.g. run web bin/migrate")
+	}
+	release := r.Release
+	if release == "" {
+		release = st.ReleaseID
+	}
+	command := ShellJoin(r.Command)
+	proc, err := st.Rack.ProcessStart(ctx, st.App, r.Service, rack.ProcessRunOptions{
+		Command: fmt.Sprintf("sleep %d", int(r.limit().Seconds())),
+		Release: release,
+	})
+	if err != nil {
+		return fmt.Errorf("starting a %s process: %w", r.Service, err)
+	}
+	log := st.Log.With().Str("process", proc.ID).Str("service", r.Service).Logger()
+	if release != "" {
+		log = log.With().Str("release", release).Logger()
+	}
+	log.Info().Msg("process started")
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if err := st.Rack.ProcessStop(stopCtx, st.App, proc.ID); err != nil {
+			log.Warn().Err(err).Msg("could not stop the process; it ends by itself when its lifetime runs out")
+		}
+	}()
+
+	if err := waitProcess(ctx, st, proc.ID); err != nil {
+		return err
+	}
+	out := report.LineWriter(func(line string) {
+		fmt.Fprintln(st.Stdout, st.Secrets.String(line))
+	})
+	code, err := st.Rack.ProcessExec(ctx, st.App, proc.ID, command, rack.ExecOptions{Entrypoint: true}, r.Stdin, out)
+	out.Flush()
+	if err != nil {
+		return fmt.Errorf("running %q: %w", command, err)
+	}
+	log.Info().Int("exit_code", code).Msg("command finished")
+	if code != 0 {
+		return &ExitError{Command: command, Code: code}
+	}
+	return nil
+}
+
+// waitProcess polls a process until it runs.
+func waitProcess(ctx context.Context, st *pipeline.State, pid string) error {
+	interval := st.Poll.Min
+	for {
+		p, err := st.Rack.ProcessGet(ctx, st.App, pid)
+		if err != nil {
+			return fmt.Errorf("waiting for process %s: %w", pid, err)
+		}
+		switch p.Status {
+		case rack.ProcessRunning:
+			return nil
+		case "complete", "failed", "crashed":
+			return fmt.Errorf("process %s ended (%s) before the command could run", pid, p.Status)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for process %s (%s): %w", pid, p.Status, ctx.Err())
+		case <-time.After(interval):
+			interval = st.Poll.Next(interval)
+		}
+	}
+}
+
+// ShellJoin makes the command line the Rack splits (shell-style) into
+// arguments. A single argument is taken as a command line already, as the
+// Convox CLI does (`run web "bin/migrate --all"`); several are quoted where
+// needed so that each arrives whole (`run web sh -c "a && b"`).
+func ShellJoin(args []string) string {
+	if len(args) == 1 {
+		return args[0]
+	}
+	quoted := make([]string, len(args))
+	for i, a := range args {
+		if a != "" && strings.IndexFunc(a, needsQuote) < 0 {
+			quoted[i] = a
+			continue
+		}
+		quoted[i] = "'" + strings.ReplaceAll(a, "'", `'"'"'`) + "'"
+	}
+	return strings.Join(quoted, " ")
+}
+
+func needsQuote(r rune) bool {
+	return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=@%+,", r))
+}
