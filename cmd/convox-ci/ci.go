@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -242,12 +241,6 @@ func detectCommit(rt *runtime) string {
 }
 
 func isTerminal(f *os.File) bool { return report.IsTerminal(f) }
-
-func errorsAs(err error, target any) bool { return errors.As(err, target) }
-
-func contextWithTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, d)
-}
 
 // lineOutput writes a remote stream to stdout line by line, redacted.
 func lineOutput(rt *runtime) *report.Lines {

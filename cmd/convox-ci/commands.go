@@ -1,10 +1,11 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -295,8 +296,8 @@ func (c *logsCmd) Run(rt *runtime, g *Globals) error {
 	}
 	ctx := rt.ctx
 	if c.Follow && c.For > 0 {
-		var cancel func()
-		ctx, cancel = contextWithTimeout(ctx, c.For)
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.For)
 		defer cancel()
 	}
 	out := lineOutput(rt)
@@ -363,10 +364,30 @@ func (rt *runtime) runSteps(st *pipeline.State, list ...pipeline.Step) error {
 
 func asExit(err error) (*steps.ExitError, bool) {
 	var exit *steps.ExitError
-	if err != nil && errorsAs(err, &exit) {
+	if err != nil && errors.As(err, &exit) {
 		return exit, true
 	}
 	return nil, false
 }
 
-var _ = strings.TrimSpace
+// checkDir reports a source directory that cannot be built, before anything
+// is sent.
+func checkDir(dir string) error {
+	fi, err := os.Stat(dir)
+	switch {
+	case err != nil:
+		return fmt.Errorf("source directory %q: %v", dir, errors.Unwrap(err))
+	case !fi.IsDir():
+		return fmt.Errorf("source directory %q is not a directory", dir)
+	}
+	return nil
+}
+
+// Validate checks the directory before anything is sent.
+func (f buildFlags) Validate() error { return checkDir(f.Dir) }
+
+// Validate checks the directory before anything is sent.
+func (c ciCmd) Validate() error { return checkDir(c.Dir) }
+
+// Validate checks the directory before anything is sent.
+func (c demoCmd) Validate() error { return checkDir(c.Dir) }

@@ -13,6 +13,11 @@ import (
 	"github.com/rs/zerolog"
 )
 
+func init() {
+	// Durations are logged in seconds ("duration":1.25), not zerolog's milliseconds.
+	zerolog.DurationFieldUnit = time.Second
+}
+
 // LogOptions chooses how events are written.
 type LogOptions struct {
 	Format string // auto, console or json

@@ -1,0 +1,318 @@
+package main
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"io"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/convox-ci/convox-ci/internal/racksim"
+)
+
+const (
+	testPassword = "test-password-5f3a9c"
+	testApp      = "myapp"
+)
+
+// rackEnv is a simulated Rack served over plain HTTP, with the
+// environment pointing convox-ci at it.
+type rackEnv struct {
+	sim *racksim.Server
+	url string
+}
+
+// isolate clears what could leak in from the machine: CI variables, the
+// saved Convox login, outputs files.
+func isolate(t *testing.T) {
+	t.Helper()
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		for _, p := range []string{"CONVOX_", "RACK_URL", "INPUT_", "PLUGIN_", "GITHUB_", "CIRCLE", "BASH_ENV"} {
+			if strings.HasPrefix(k, p) {
+				t.Setenv(k, "")
+				os.Unsetenv(k)
+			}
+		}
+	}
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
+	t.Setenv("CONVOX_CI_LOG_FORMAT", "json")
+}
+
+func newRack(t *testing.T, opts racksim.Options) *rackEnv {
+	t.Helper()
+	isolate(t)
+	if opts.Password == "" {
+		opts.Password = testPassword
+	}
+	if opts.Apps == nil {
+		opts.Apps = []string{testApp}
+	}
+	if opts.BuildDuration == 0 {
+		opts.BuildDuration = 50 * time.Millisecond
+	}
+	if opts.RolloutDuration == 0 {
+		opts.RolloutDuration = 50 * time.Millisecond
+	}
+	if opts.ProcessStartDelay == 0 {
+		opts.ProcessStartDelay = 10 * time.Millisecond
+	}
+	sim := racksim.New(opts)
+	srv := httptest.NewServer(sim)
+	t.Cleanup(func() {
+		srv.Close()
+		sim.Close()
+	})
+	t.Setenv("CONVOX_HOST", srv.URL)
+	t.Setenv("CONVOX_PASSWORD", opts.Password)
+	t.Setenv("CONVOX_APP", testApp)
+	return &rackEnv{sim: sim, url: srv.URL}
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func run(t *testing.T, stdin io.Reader, args ...string) result {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	if stdin == nil {
+		stdin = strings.NewReader("")
+	}
+	code := Main(context.Background(), args, stdin, &out, &errOut)
+	return result{code: code, stdout: out.String(), stderr: errOut.String()}
+}
+
+// appDir writes a small app with a .dockerignore.
+func appDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	files := map[string]string{
+		"Dockerfile":         "FROM scratch\nCOPY . /app\n",
+		"convox.yml":         "services:\n  web:\n    build: .\n    port: 3000\n",
+		".dockerignore":      "*.log\nnode_modules\nsecret/\n!secret/keep.txt\n",
+		"index.js":           "console.log('hi')\n",
+		"debug.log":          "noise\n",
+		"node_modules/x.js":  "x\n",
+		"secret/key.pem":     "KEY\n",
+		"secret/keep.txt":    "kept\n",
+		"src/app/handler.js": "h\n",
+	}
+	for name, content := range files {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
+	}
+	return dir
+}
+
+func tarEntries(t *testing.T, tgz []byte) []string {
+	t.Helper()
+	zr, err := gzip.NewReader(bytes.NewReader(tgz))
+	require.NoError(t, err)
+	tr := tar.NewReader(zr)
+	var names []string
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		require.NoError(t, err)
+		if h.Typeflag == tar.TypeReg {
+			names = append(names, h.Name)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+func TestDeployUploadsTheTreeMinusDockerignoreMatches(t *testing.T) {
+	rk := newRack(t, racksim.Options{})
+	res := run(t, nil, "deploy", appDir(t))
+	require.Equal(t, 0, res.code, res.stderr)
+
+	builds := rk.sim.Rack("").Builds(testApp)
+	require.NotEmpty(t, builds)
+	src := rk.sim.Rack("").BuildSource(testApp, builds[0].ID)
+	require.Equal(t, []string{".dockerignore", "Dockerfile", "convox.yml", "index.js", "secret/keep.txt", "src/app/handler.js"}, tarEntries(t, src))
+}
+
+func TestDeployStreamsBuildLogLinesIntoTheLog(t *testing.T) {
+	newRack(t, racksim.Options{})
+	res := run(t, nil, "deploy", appDir(t))
+	require.Equal(t, 0, res.code, res.stderr)
+	require.Contains(t, res.stderr, `"message":"Step 1/2 : FROM scratch"`)
+	require.Contains(t, res.stderr, `"message":"Step 2/2 : COPY . /app"`)
+	require.Contains(t, res.stderr, `"stream":"build"`)
+}
+
+func TestDeployPromotesTheReleaseTheBuildProduced(t *testing.T) {
+	rk := newRack(t, racksim.Options{})
+	res := run(t, nil, "deploy", "--id", appDir(t))
+	require.Equal(t, 0, res.code, res.stderr)
+
+	state := rk.sim.Rack("")
+	builds := state.Builds(testApp)
+	release := builds[0].Release
+	require.NotEmpty(t, release)
+	require.Equal(t, release, res.stdout, "--id prints only the release id")
+	promos := state.Promotions(testApp)
+	require.Equal(t, release, promos[len(promos)-1])
+	app, _ := state.App(testApp)
+	require.Equal(t, release, app.Release)
+	require.Equal(t, "running", app.Status)
+}
+
+func TestBuildIDPrintsOnlyTheReleaseAndDoesNotPromote(t *testing.T) {
+	rk := newRack(t, racksim.Options{})
+	before := len(rk.sim.Rack("").Promotions(testApp))
+	res := run(t, nil, "build", "--id", appDir(t))
+	require.Equal(t, 0, res.code, res.stderr)
+	require.Regexp(t, `^R[A-Z]{10}$`, res.stdout)
+	require.Len(t, rk.sim.Rack("").Promotions(testApp), before)
+}
+
+func TestFailedBuildExits1WithTheRacksMessage(t *testing.T) {
+	rk := newRack(t, racksim.Options{})
+	rk.sim.FailNextBuild(testApp, "exit status 2 in RUN make")
+	before := len(rk.sim.Rack("").Promotions(testApp))
+	res := run(t, nil, "deploy", appDir(t))
+	require.Equal(t, 1, res.code, res.stderr)
+	require.Contains(t, res.stderr, "exit status 2 in RUN make")
+	require.Len(t, rk.sim.Rack("").Promotions(testApp), before, "a failed build is never promoted")
+}
+
+func TestRolledBackReleaseExits5(t *testing.T) {
+	rk := newRack(t, racksim.Options{})
+	rk.sim.RollbackNextPromote(testApp)
+	res := run(t, nil, "deploy", appDir(t))
+	require.Equal(t, 5, res.code, res.stderr)
+	require.Contains(t, res.stderr, "rolled back")
+}
+
+func TestWrongPasswordExits3AndNamesTheHost(t *testing.T) {
+	rk := newRack(t, racksim.Options{})
+	t.Setenv("CONVOX_PASSWORD", "wrong-password-123")
+	res := run(t, nil, "deploy", appDir(t))
+	require.Equal(t, 3, res.code, res.stderr)
+	require.Contains(t, res.stderr, strings.TrimPrefix(rk.url, "http://"))
+	require.Contains(t, res.stderr, "invalid authentication")
+	require.NotContains(t, res.stderr, "wrong-password-123")
+}
+
+func TestDeadlineExits4(t *testing.T) {
+	rk := newRack(t, racksim.Options{})
+	rk.sim.SetBuildDuration(time.Minute)
+	res := run(t, nil, "deploy", "--timeout", "1s", appDir(t))
+	require.Equal(t, 4, res.code, res.stderr)
+	require.Contains(t, res.stderr, "deadline")
+}
+
+func TestConsoleSendsTheRackSelection(t *testing.T) {
+	rk := newRack(t, racksim.Options{Console: true, Racks: []string{"org/staging", "org/production"}})
+	t.Setenv("CONVOX_RACK", "org/production")
+	res := run(t, nil, "deploy", appDir(t))
+	require.Equal(t, 0, res.code, res.stderr)
+
+	sawRacks := false
+	for _, r := range rk.sim.Requests() {
+		if r.Path == "/racks" {
+			sawRacks = true
+			require.Empty(t, r.Header.Get("Rack"), "the rack list is asked for without a Rack header")
+			continue
+		}
+		if r.Path == "/machines" {
+			continue
+		}
+		require.Equal(t, "org/production", r.Rack, "%s %s", r.Method, r.Path)
+	}
+	require.True(t, sawRacks)
+	require.NotEmpty(t, rk.sim.Rack("org/production").Builds(testApp))
+	require.Len(t, rk.sim.Rack("org/staging").Builds(testApp), 1, "staging keeps only its seeded build")
+}
+
+func TestMissingPasswordIsAUsageErrorAndSendsNothing(t *testing.T) {
+	rk := newRack(t, racksim.Options{})
+	t.Setenv("CONVOX_PASSWORD", "")
+	res := run(t, nil, "deploy", appDir(t))
+	require.Equal(t, 2, res.code, res.stderr)
+	require.Contains(t, res.stderr, "CONVOX_PASSWORD")
+	require.Empty(t, rk.sim.Requests())
+}
+
+func TestUnknownAppExits1WithTheRacksMessage(t *testing.T) {
+	newRack(t, racksim.Options{})
+	res := run(t, nil, "deploy", "--app", "nope", appDir(t))
+	require.Equal(t, 1, res.code, res.stderr)
+	require.Contains(t, res.stderr, "app not found: nope")
+}
+
+func TestSelfSignedRackIsRefusedByDefaultAndTrustedWithCAFile(t *testing.T) {
+	isolate(t)
+	sim := racksim.New(racksim.Options{Password: testPassword, Apps: []string{testApp}})
+	t.Cleanup(sim.Close)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s, err := serveSim(ctx, sim, "127.0.0.1:0", false)
+	require.NoError(t, err)
+	t.Setenv("CONVOX_HOST", s.url)
+	t.Setenv("CONVOX_PASSWORD", testPassword)
+	t.Setenv("CONVOX_APP", testApp)
+
+	res := run(t, nil, "rack")
+	require.NotEqual(t, 0, res.code)
+	require.Contains(t, res.stderr, "--ca-file")
+	require.Contains(t, res.stderr, "--insecure-skip-verify")
+
+	res = run(t, nil, "rack", "--ca-file", s.caFile)
+	require.Equal(t, 0, res.code, res.stderr)
+	require.Contains(t, res.stdout, "running")
+}
+
+func TestVersion(t *testing.T) {
+	isolate(t)
+	res := run(t, nil, "version")
+	require.Equal(t, 0, res.code)
+	require.Equal(t, "convox-ci dev\n", res.stdout)
+}
+
+func TestSplitCommandLine(t *testing.T) {
+	for name, tc := range map[string]struct {
+		in   string
+		want []string
+	}{
+		"plain":         {"run web bin/migrate", []string{"run", "web", "bin/migrate"}},
+		"double quotes": {`run web "bin/migrate --all"`, []string{"run", "web", "bin/migrate --all"}},
+		"single quotes": {`env set 'A=x y' B=2 --replace`, []string{"env", "set", "A=x y", "B=2", "--replace"}},
+		"escapes":       {`run web echo a\ b`, []string{"run", "web", "echo", "a b"}},
+		"empty quotes":  {`x ""`, []string{"x", ""}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			got, err := splitCommandLine(tc.in)
+			require.NoError(t, err)
+			require.Equal(t, tc.want, got)
+		})
+	}
+	_, err := splitCommandLine(`run "web`)
+	require.Error(t, err)
+}
+
+func TestCommandFromEnvironment(t *testing.T) {
+	isolate(t)
+	t.Setenv("INPUT_COMMAND", "version")
+	res := run(t, nil)
+	require.Equal(t, 0, res.code, res.stderr)
+	require.Contains(t, res.stdout, "convox-ci dev")
+}
