@@ -128,3 +128,32 @@ func TestReaderPackagingErrorReachesReader(t *testing.T) {
 	_, err = io.ReadAll(rc)
 	require.EqualError(t, err, "reading z/locked: permission denied")
 }
+
+func TestReaderProbeThenCloseStartsNothing(t *testing.T) {
+	dir := t.TempDir()
+	makeTree(t, dir, contextTree)
+	body := Reader(t.Context(), Options{Dir: dir})
+
+	// retryablehttp opens the body once to probe its length, then closes it.
+	rc, err := body()
+	require.NoError(t, err)
+	s := rc.(*Stream)
+	_, err = s.Stats()
+	require.ErrorIs(t, err, errNotRead, "not started before the first Read")
+	require.NoError(t, rc.Close())
+	select {
+	case <-s.Done():
+	default:
+		t.Fatal("a stream closed unread is not done")
+	}
+	_, err = rc.Read(make([]byte, 1))
+	require.ErrorIs(t, err, io.ErrClosedPipe)
+
+	// The next body is a full stream.
+	rc, err = body()
+	require.NoError(t, err)
+	data, err := io.ReadAll(rc)
+	require.NoError(t, err)
+	require.NoError(t, rc.Close())
+	require.Equal(t, contextWant, untar(t, data))
+}
