@@ -138,7 +138,11 @@ func newRuntime(ctx context.Context, g *Globals, stdin io.Reader, stdout, stderr
 func (rt *runtime) finish(err error, code int, took time.Duration, command string) {
 	r := &rt.result
 	r.ExitCode, r.Duration = code, report.Duration(took)
+	var intr *interrupted
 	switch {
+	case err != nil && errors.As(context.Cause(rt.ctx), &intr):
+		r.Status, r.Error = "interrupted", intr.Error()
+		rt.log.Error().Int("exit_code", code).Msg(intr.Error() + ": stopped. " + rt.stillRunning())
 	case err != nil:
 		r.Status, r.Error = "failed", rt.secrets.String(err.Error())
 		rt.log.Error().Int("exit_code", code).Msg(r.Error)
@@ -151,6 +155,30 @@ func (rt *runtime) finish(err error, code int, took time.Duration, command strin
 	if werr := rt.outputs.Write(*r, rt.secrets); werr != nil {
 		rt.log.Warn().Err(werr).Msg("could not write the CI outputs")
 	}
+}
+
+// stillRunning says what an interrupted run may have left going on the Rack.
+func (rt *runtime) stillRunning() string {
+	r := rt.result
+	step := ""
+	if n := len(r.Steps); n > 0 && r.Steps[n-1].Status != "succeeded" {
+		step = r.Steps[n-1].Name
+	}
+	switch {
+	case step == "building" && r.BuildID != "":
+		return fmt.Sprintf("Build %s may still be running on the Rack (rack %s, app %s); nothing was promoted.", r.BuildID, r.Rack, r.App)
+	case step == "building":
+		return "The source upload was cut short; no build was started."
+	case step == "promoting":
+		return fmt.Sprintf("Release %s may still be rolling out on rack %s, app %s: the Rack finishes or rolls back by itself.", r.ReleaseID, r.Rack, r.App)
+	case strings.HasPrefix(step, "running"):
+		return "The one-off process was asked to stop; a command already started may have run partly."
+	case strings.HasPrefix(step, "importing"):
+		return "A build import may still complete on the Rack; nothing was promoted."
+	case step != "":
+		return fmt.Sprintf("The step %q may have reached the Rack.", step)
+	}
+	return "Nothing was left running on the Rack."
 }
 
 // unsetEmptyEnv makes an empty variable count as unset: CI systems export

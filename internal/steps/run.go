@@ -59,7 +59,7 @@ func (r Run) Run(ctx context.Context, st *pipeline.State) error {
 	}
 	log.Info().Msg("process started")
 	defer func() {
-		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stopTimeout(ctx))
 		defer cancel()
 		if err := st.Rack.ProcessStop(stopCtx, st.App, proc.ID); err != nil {
 			log.Warn().Err(err).Msg("could not stop the process; it ends by itself when its lifetime runs out")
@@ -128,4 +128,13 @@ func ShellJoin(args []string) string {
 
 func needsQuote(r rune) bool {
 	return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=@%+,", r))
+}
+
+// stopTimeout bounds the clean-up of a process: short when the run was
+// cancelled (a CI cancelling a job allows a couple of seconds).
+func stopTimeout(ctx context.Context) time.Duration {
+	if ctx.Err() != nil {
+		return 1500 * time.Millisecond
+	}
+	return 10 * time.Second
 }
