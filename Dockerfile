@@ -42,8 +42,10 @@ COPY ${TARGETPLATFORM}/convox-ci /out/convox-ci
 FROM ${BINARY_SOURCE} AS binary
 
 FROM alpine:${ALPINE_VERSION}
-# ca-certificates: TLS to Console and Racks; git + openssh-client: CircleCI's checkout step.
-RUN apk add --no-cache ca-certificates git openssh-client
+# ca-certificates: TLS to Console and Racks. bash, git, openssh-client: what CircleCI
+# needs in a primary container (bash also sources $BASH_ENV, where convox-ci
+# exports CONVOX_BUILD_ID and CONVOX_RELEASE_ID for later steps).
+RUN apk add --no-cache bash ca-certificates git openssh-client
 COPY --from=binary /out/convox-ci /usr/local/bin/convox-ci
 ARG VERSION=dev
 LABEL org.opencontainers.image.title="convox-ci" \
