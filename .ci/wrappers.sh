@@ -167,7 +167,7 @@ for f in orbs/src/executors/default.yml orbs/src/jobs/ci.yml; do
   grep -q "default: $tag\$" "$f" || fail "$f: the image tag default is not $tag"
 done
 grep -q "default: $version\$" orbs/src/commands/install.yml || fail "orbs/src/commands/install.yml: version default is not $version"
-bad_orb=$(grep -rhno 'convox-ci/convox-ci@[0-9][^ ]*' orbs examples --exclude-dir=app | grep -v "@$version\$" || true)
+bad_orb=$(grep -rno 'convox-ci/convox-ci@[0-9][^ ]*' orbs examples --exclude-dir=app | grep -v "@$version\$" || true)
 [[ -z $bad_orb ]] || fail "orb references not at @$version: $bad_orb"
 grep -rq "CONVOX_CI_VERSION=$version\$" examples/travis/.travis.yml || fail "examples/travis/.travis.yml does not install $version"
 ((failures)) || ok "image tag $tag, orb @$version and release $version agree in action.yml, orbs/ and examples/"
@@ -458,7 +458,7 @@ plugin_style() {
           if (s.commands || s.entrypoint) { console.log(`${f}: step ${s.name}: a plugin step has settings, not commands`); bad++; }
           for (const k of Object.keys(s.settings || {})) {
             const env = "PLUGIN_" + k.toUpperCase().replace(/-/g, "_");
-            if (!src.includes(env)) { console.log(`${f}: step ${s.name}: setting ${k} arrives as ${env}, which convox-ci does not read`); bad++; }
+            if (!new RegExp(`[",]${env}[",]`).test(src)) { console.log(`${f}: step ${s.name}: setting ${k} arrives as ${env}, which convox-ci does not read`); bad++; }
           }
           console.log(`${f}: step ${s.name}: settings ${Object.keys(s.settings || {}).join(", ")} -> PLUGIN_*`);
         }
