@@ -31,6 +31,7 @@ func main() {
 	mb := flag.Int64("mb", 300, "approximate MB of packaged files to generate")
 	level := flag.Int("level", 0, "gzip level (0: the package default)")
 	conc := flag.Int("concurrency", 0, "compressor goroutines (0: GOMAXPROCS)")
+	block := flag.Int("block", 0, "pgzip block size in KiB (0: the package default)")
 	flag.Parse()
 	if *gen != "" {
 		if err := generate(*gen, *files, *mb<<20); err != nil {
@@ -45,7 +46,7 @@ func main() {
 	}
 	start := time.Now()
 	w := bufio.NewWriterSize(os.Stdout, 1<<20)
-	stats, err := source.Package(context.Background(), source.Options{Dir: flag.Arg(0), Level: *level, Concurrency: *conc}, w)
+	stats, err := source.Package(context.Background(), source.Options{Dir: flag.Arg(0), Level: *level, Concurrency: *conc, BlockSize: *block << 10}, w)
 	if err == nil {
 		err = w.Flush()
 	}

@@ -76,7 +76,8 @@ func BenchmarkPackage(b *testing.B) {
 		{"default", Options{}},
 		{"level=6", Options{Level: 6}},
 		{"concurrency=1", Options{Concurrency: 1}},
-		{"block=256KiB", Options{BlockSize: 256 << 10}},
+		{"block=1MiB", Options{BlockSize: 1 << 20}},
+		{"block=128KiB", Options{BlockSize: 128 << 10}},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {

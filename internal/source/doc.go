@@ -24,8 +24,10 @@
 //
 // A re-run over an unchanged tree gives the same bytes, whatever the
 // concurrency, so an upload retry regenerates the stream instead of keeping
-// it. Memory is about Concurrency × BlockSize × 3 plus one 256 KiB copy
-// buffer and one directory listing per level of depth.
+// it. Memory does not depend on the tree: it is pgzip's blocks in flight
+// (a few times Concurrency × BlockSize), one 256 KiB copy buffer and one
+// directory listing per level of depth. With the defaults on 2 CPUs the
+// bench/pack binary peaks at about 20 MiB RSS on 300 MB and 3 GB trees.
 //
 // Example:
 //

@@ -14,13 +14,17 @@ import (
 )
 
 // DefaultLevel is the gzip level used when Options.Level is 0: pgzip
-// BestSpeed. On source trees it compresses within a few percent of level 6 at
-// about three times the speed (see bench/ and the package benchmark), and the
-// upload, not the CPU, is what the extra bytes cost.
+// BestSpeed. On the generated source-like tree of BenchmarkPackage it gives
+// 0.402 of the input where level 6 gives 0.360 (12% more bytes) at about
+// twice the speed; since packaging streams into the upload, the faster level
+// wins unless the link is slower than about 40 MB/s per core.
 const DefaultLevel = pgzip.BestSpeed
 
 // DefaultBlockSize is the pgzip block size used when Options.BlockSize is 0.
-const DefaultBlockSize = 1 << 20
+// 256 KiB rather than pgzip's 1 MiB: measured on 2 CPUs it is as fast or
+// faster (the blocks stay in cache), peaks at 20 MiB RSS instead of 35 MiB,
+// and costs 0.02% in size.
+const DefaultBlockSize = 256 << 10
 
 // copyBufferSize is the size of the one buffer file contents pass through.
 const copyBufferSize = 256 << 10
