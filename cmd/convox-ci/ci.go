@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strings"
 	"time"
@@ -39,6 +41,9 @@ func decide(rt *runtime, g *Globals, dir string) (*decision, error) {
 	}
 	rt.result.Provider, rt.result.Branch, rt.result.Tag, rt.result.Commit, rt.result.PullRequest = c.Provider, c.Branch, c.Tag, c.Commit, c.PullRequest
 	f, err := config.Load(g.Config, os.LookupEnv)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, usagef("no rules file at %s: write one (see examples/convox-ci.yml) or name it with --config / CONVOX_CI_CONFIG", g.Config)
+	}
 	if err != nil {
 		return nil, err
 	}

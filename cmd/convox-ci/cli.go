@@ -11,6 +11,7 @@ import (
 
 	"github.com/alecthomas/kong"
 
+	"github.com/convox-ci/convox-ci/internal/rack"
 	"github.com/convox-ci/convox-ci/internal/report"
 )
 
@@ -85,7 +86,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		return exitUsage
 	}
 
-	rt, err := newRuntime(ctx, &cli.Globals, stdin, stdout, stderr)
+	rt, err := newRuntime(ctx, &cli.Globals, stdin, stdout, stderr, quietCommand(kctx.Command()))
 	if err != nil {
 		fmt.Fprintf(stderr, "convox-ci: %v\n", err)
 		return exitUsage
@@ -102,7 +103,13 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	return code
 }
 
-func newRuntime(ctx context.Context, g *Globals, stdin io.Reader, stdout, stderr io.Writer) (*runtime, error) {
+// quietCommand is a command whose stdout is data (plan --json, version):
+// no workflow commands may be mixed into it, and it writes no CI outputs.
+func quietCommand(command string) bool {
+	return command == "version" || command == "simulate" || strings.HasPrefix(command, "plan")
+}
+
+func newRuntime(ctx context.Context, g *Globals, stdin io.Reader, stdout, stderr io.Writer, quiet bool) (*runtime, error) {
 	rt := &runtime{
 		ctx:     ctx,
 		stdin:   stdin,
@@ -112,13 +119,13 @@ func newRuntime(ctx context.Context, g *Globals, stdin io.Reader, stdout, stderr
 		github:  os.Getenv("GITHUB_ACTIONS") == "true",
 		outputs: report.Outputs{ResultFile: g.ResultFile},
 	}
-	if rt.github {
+	if rt.github && !quiet {
 		rt.outputs.GitHubOutput = os.Getenv("GITHUB_OUTPUT")
 		rt.outputs.GitHubStepSummary = os.Getenv("GITHUB_STEP_SUMMARY")
 		// GitHub masks what it is told to: every secret, as soon as it is known.
 		rt.secrets.OnAdd(func(v string) { fmt.Fprintf(stdout, "::add-mask::%s\n", v) })
 	}
-	if os.Getenv("CIRCLECI") == "true" {
+	if os.Getenv("CIRCLECI") == "true" && !quiet {
 		rt.outputs.BashEnv = os.Getenv("BASH_ENV")
 	}
 	rt.secrets.Add(g.Password)
@@ -145,16 +152,32 @@ func (rt *runtime) finish(err error, code int, took time.Duration, command strin
 		rt.log.Error().Int("exit_code", code).Msg(intr.Error() + ": stopped. " + rt.stillRunning())
 	case err != nil:
 		r.Status, r.Error = "failed", rt.secrets.String(err.Error())
-		rt.log.Error().Int("exit_code", code).Msg(r.Error)
+		msg := r.Error
+		if hint := authHint(err, command); hint != "" {
+			msg += "\n" + hint
+		}
+		rt.log.Error().Int("exit_code", code).Msg(msg)
 	case r.Status == "":
 		r.Status = "succeeded"
-	}
-	if command == "simulate" || command == "version" || strings.HasPrefix(command, "plan") {
-		return
 	}
 	if werr := rt.outputs.Write(*r, rt.secrets); werr != nil {
 		rt.log.Warn().Err(werr).Msg("could not write the CI outputs")
 	}
+}
+
+// deployKeyCommands are the commands a Console deploy key may run (seed 001).
+const deployKeyCommands = "build, builds, builds export, builds import, deploy, env set --replace, logs, rack, racks, releases promote RELEASE_ID and run"
+
+// authHint explains a refusal in one line with the next step to take.
+func authHint(err error, command string) string {
+	command = strings.Join(strings.Fields(strings.NewReplacer("<", "", ">", "").Replace(command)), " ")
+	switch {
+	case errors.Is(err, rack.ErrForbidden):
+		return fmt.Sprintf("The key may not do this (%s). A Console deploy key may run only %s, unless a custom role grants more; use a key whose role allows it.", command, deployKeyCommands)
+	case errors.Is(err, rack.ErrUnauthorized):
+		return "The key was refused. If the Rack's API key was rolled, or the deploy key revoked, update CONVOX_PASSWORD in the CI's secret settings; check CONVOX_HOST names the right Rack or Console."
+	}
+	return ""
 }
 
 // stillRunning says what an interrupted run may have left going on the Rack.

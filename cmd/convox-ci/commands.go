@@ -172,7 +172,7 @@ func (c *releasesPromoteCmd) Run(rt *runtime, g *Globals) error {
 }
 
 type buildsCmd struct {
-	List    buildsListCmd    `cmd:"" default:"1" help:"List builds, newest first."`
+	List    buildsListCmd    `cmd:"" default:"withargs" help:"List builds, newest first."`
 	Export  buildsExportCmd  `cmd:"" help:"Export a build's artifact to stdout or a file."`
 	Import  buildsImportCmd  `cmd:"" help:"Import a build artifact from stdin or a file."`
 	Promote buildsPromoteCmd `cmd:"" help:"Bring the build made for a commit from another rack and promote it here."`

@@ -48,6 +48,7 @@ func isolate(t *testing.T) {
 	t.Setenv("HOME", home)
 	t.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
 	t.Setenv("CONVOX_CI_LOG_FORMAT", "json")
+	t.Setenv("CONVOX_CI_LOG_LEVEL", "debug") // the canary checks that even debug logs keep secrets out
 }
 
 func newRack(t *testing.T, opts racksim.Options) *rackEnv {
@@ -92,6 +93,8 @@ func run(t *testing.T, stdin io.Reader, args ...string) result {
 		stdin = strings.NewReader("")
 	}
 	code := Main(context.Background(), args, stdin, &out, &errOut)
+	canary.add(t.Name()+" stdout", out.Bytes())
+	canary.add(t.Name()+" stderr", errOut.Bytes())
 	return result{code: code, stdout: out.String(), stderr: errOut.String()}
 }
 

@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"os"
@@ -40,7 +42,7 @@ func serveSim(ctx context.Context, sim *racksim.Server, addr string, plain bool)
 	if err != nil {
 		return nil, usagef("listening on %s: %v (choose another address with --listen)", addr, err)
 	}
-	s := &simServer{sim: sim, srv: &http.Server{Handler: sim, ReadHeaderTimeout: 30 * time.Second}}
+	s := &simServer{sim: sim, srv: &http.Server{Handler: sim, ReadHeaderTimeout: 30 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}}
 	host, port, _ := net.SplitHostPort(ln.Addr().String())
 	if plain {
 		s.url = "http://" + net.JoinHostPort(host, port)

@@ -113,7 +113,7 @@ func runStep(ctx context.Context, st *State, step Step) error {
 		stepCtx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
-	log.Info().Str("rack", st.RackName).Str("app", st.App).Msg("step started")
+	log.Info().Msg("step started")
 	start := time.Now()
 	err := step.Run(stepCtx, st)
 	took := time.Since(start)

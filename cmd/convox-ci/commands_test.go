@@ -1,0 +1,241 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/convox-ci/convox-ci/internal/racksim"
+)
+
+func TestRunPrintsOutputAndExitsWithTheRemoteStatus(t *testing.T) {
+	rk := newRack(t, racksim.Options{})
+	rk.sim.OnExec(func(app, service, command string, stdin []byte) (string, int) {
+		return "migrating: " + command + "\n2 migrations pending\nerror: migration 2 failed\n", 3
+	})
+	res := run(t, nil, "run", "web", "bin/migrate")
+	require.Equal(t, 3, res.code, res.stderr)
+	require.Equal(t, "migrating: bin/migrate\n2 migrations pending\nerror: migration 2 failed\n", res.stdout)
+	procs := rk.sim.Rack("").Processes(testApp)
+	for _, p := range procs {
+		require.NotEqual(t, "sleep 3600", p.Command+"-still-running", "")
+	}
+}
+
+func TestRunAgainstAnUnpromotedRelease(t *testing.T) {
+	rk := newRack(t, racksim.Options{})
+	build := run(t, nil, "build", "--id", appDir(t))
+	require.Equal(t, 0, build.code, build.stderr)
+	res := run(t, nil, "run", "--release", build.stdout, "web", "bin/migrate")
+	require.Equal(t, 0, res.code, res.stderr)
+	var started bool
+	for _, r := range rk.sim.Requests() {
+		if r.Method == "POST" && strings.HasSuffix(r.Path, "/services/web/processes") {
+			started = true
+			require.Equal(t, build.stdout, r.Header.Get("Release"))
+		}
+	}
+	require.True(t, started)
+}
+
+func TestRunWithACutStreamFailsWithTheReason(t *testing.T) {
+	rk := newRack(t, racksim.Options{})
+	rk.sim.CutStream("GET", "/apps/"+testApp+"/processes/*/exec")
+	res := run(t, nil, "run", "web", "bin/migrate")
+	require.NotEqual(t, 0, res.code)
+	require.Contains(t, res.stderr, "exit status never arrived")
+}
+
+func TestEnvSetReplaceSendsExactlyTheGivenSet(t *testing.T) {
+	rk := newRack(t, racksim.Options{})
+	envFile := filepath.Join(t.TempDir(), ".env")
+	require.NoError(t, os.WriteFile(envFile, []byte("# comment\nexport B="+envSecretB+"\n"), 0o600))
+	t.Setenv("FROM_CI", "ci-value-9")
+	res := run(t, nil, "env", "set", "A="+envSecretA, "--env-file", envFile, "--from-env", "FROM_CI", "--replace")
+	require.Equal(t, 0, res.code, res.stderr)
+
+	rels := rk.sim.Rack("").Releases(testApp)
+	require.Equal(t, "A="+envSecretA+"\nB="+envSecretB+"\nFROM_CI=ci-value-9", rels[0].Env)
+	require.Equal(t, "Release: "+rels[0].ID+"\n", res.stdout)
+	var creates int
+	for _, r := range rk.sim.Requests() {
+		require.False(t, r.Method == "GET" && strings.Contains(r.Path, "/releases"), "--replace never reads the env")
+		if r.Method == "POST" && r.Path == "/apps/"+testApp+"/releases" {
+			creates++
+		}
+	}
+	require.Equal(t, 1, creates)
+	require.Contains(t, res.stderr, `"keys":["B","A","FROM_CI"]`, "keys are logged")
+}
+
+func TestEnvSetPromoteWaitsLikeADeploy(t *testing.T) {
+	rk := newRack(t, racksim.Options{})
+	res := run(t, nil, "env", "set", "A="+envSecretA, "--replace", "--promote", "--id")
+	require.Equal(t, 0, res.code, res.stderr)
+	app, _ := rk.sim.Rack("").App(testApp)
+	require.Equal(t, res.stdout, app.Release)
+	require.Equal(t, "running", app.Status)
+}
+
+func TestEnvSetRejectsBadAssignmentsBeforeAnyRequest(t *testing.T) {
+	for name, args := range map[string][]string{
+		"no equals":       {"NOEQUALS"},
+		"bad key":         {"1BAD=" + envSecretA},
+		"dash in key":     {"BAD-KEY=" + envSecretA},
+		"nothing to set":  {},
+		"unset from-env":  {"--from-env", "NOT_SET_ANYWHERE_X"},
+		"missing envfile": {"--env-file", "/nonexistent/.env"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			rk := newRack(t, racksim.Options{})
+			res := run(t, nil, append([]string{"env", "set", "--replace"}, args...)...)
+			require.Equal(t, 2, res.code, res.stderr)
+			require.Empty(t, rk.sim.Requests())
+			require.NotContains(t, res.stderr, envSecretA)
+		})
+	}
+}
+
+func TestReleasesPromoteRollbackExits5(t *testing.T) {
+	rk := newRack(t, racksim.Options{})
+	build := run(t, nil, "build", "--id", appDir(t))
+	require.Equal(t, 0, build.code, build.stderr)
+	rk.sim.RollbackNextPromote(testApp)
+	res := run(t, nil, "releases", "promote", build.stdout)
+	require.Equal(t, 5, res.code, res.stderr)
+
+	ok := run(t, nil, "releases", "promote", build.stdout)
+	require.Equal(t, 0, ok.code, ok.stderr)
+	app, _ := rk.sim.Rack("").App(testApp)
+	require.Equal(t, build.stdout, app.Release)
+}
+
+func TestBuildsExportPipedIntoImportMovesABuildBetweenRacks(t *testing.T) {
+	rk := newRack(t, racksim.Options{Console: true, Racks: []string{"org/staging", "org/production"}})
+	t.Setenv("CONVOX_RACK", "org/staging")
+	build := run(t, nil, "build", appDir(t))
+	require.Equal(t, 0, build.code, build.stderr)
+	id := rk.sim.Rack("org/staging").Builds(testApp)[0].ID
+
+	exported := run(t, nil, "builds", "export", id)
+	require.Equal(t, 0, exported.code, exported.stderr)
+	require.NotEmpty(t, exported.stdout)
+
+	imported := run(t, strings.NewReader(exported.stdout), "builds", "import", "-r", "org/production", "--id")
+	require.Equal(t, 0, imported.code, imported.stderr)
+	prod := rk.sim.Rack("org/production").Builds(testApp)[0]
+	require.Equal(t, imported.stdout, prod.Release)
+
+	again := run(t, nil, "builds", "export", "-r", "org/production", prod.ID)
+	require.Equal(t, 0, again.code, again.stderr)
+	require.Equal(t, tarEntries(t, []byte(exported.stdout)), replaceID(tarEntries(t, []byte(again.stdout)), prod.ID, id), "the same artifact")
+}
+
+func replaceID(names []string, from, to string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = strings.ReplaceAll(n, from, to)
+	}
+	return out
+}
+
+func TestBuildsPromoteFindsTheBuildByCommit(t *testing.T) {
+	rk := newRack(t, racksim.Options{Console: true, Racks: []string{"org/staging", "org/production"}})
+	t.Setenv("CONVOX_RACK", "org/staging")
+	t.Setenv("CIRCLECI", "true")
+	t.Setenv("CIRCLE_BRANCH", "master")
+	t.Setenv("CIRCLE_SHA1", testSha)
+	require.Equal(t, 0, run(t, nil, "build", appDir(t)).code)
+	// a newer build of another commit must not be chosen
+	t.Setenv("CIRCLE_SHA1", "fedcba9876543210fedcba9876543210fedcba98")
+	require.Equal(t, 0, run(t, nil, "build", appDir(t)).code)
+	staging := rk.sim.Rack("org/staging").Builds(testApp)
+
+	res := run(t, nil, "builds", "promote", "--from", "org/staging", "--commit", testSha, "-r", "org/production")
+	require.Equal(t, 0, res.code, res.stderr)
+	prod := rk.sim.Rack("org/production")
+	require.Equal(t, staging[1].Description, prod.Builds(testApp)[0].Description, "the build of that commit, not the latest")
+	app, _ := prod.App(testApp)
+	require.Equal(t, prod.Builds(testApp)[0].Release, app.Release)
+
+	missing := run(t, nil, "builds", "promote", "--from", "org/staging", "--commit", "abcdefabcdef", "-r", "org/production")
+	require.Equal(t, 1, missing.code)
+	require.Contains(t, missing.stderr, "no complete build of commit abcdefabcd")
+}
+
+func TestBuildsListNewestFirst(t *testing.T) {
+	newRack(t, racksim.Options{})
+	b := run(t, nil, "build", "--id", appDir(t))
+	require.Equal(t, 0, b.code, b.stderr)
+	res := run(t, nil, "builds", "--limit", "5")
+	require.Equal(t, 0, res.code, res.stderr)
+	lines := strings.Split(strings.TrimSpace(res.stdout), "\n")
+	require.True(t, strings.HasPrefix(lines[0], "ID"))
+	require.Contains(t, lines[1], b.stdout, "the newest build first")
+}
+
+func TestLogsPrintsTheAppsLines(t *testing.T) {
+	newRack(t, racksim.Options{})
+	res := run(t, nil, "logs", "--since", "10m")
+	require.Equal(t, 0, res.code, res.stderr)
+	require.Contains(t, res.stdout, "[pod/")
+}
+
+func TestRackShowsTheSystem(t *testing.T) {
+	newRack(t, racksim.Options{})
+	res := run(t, nil, "rack")
+	require.Equal(t, 0, res.code, res.stderr)
+	require.Contains(t, res.stdout, "Name")
+	require.Contains(t, res.stdout, "running")
+}
+
+func TestRacksWorksOnlyThroughConsole(t *testing.T) {
+	newRack(t, racksim.Options{Console: true, Racks: []string{"org/staging", "org/production"}})
+	res := run(t, nil, "racks")
+	require.Equal(t, 0, res.code, res.stderr)
+	require.Contains(t, res.stdout, "org/staging")
+	require.Contains(t, res.stdout, "org/production")
+
+	newRack(t, racksim.Options{})
+	direct := run(t, nil, "racks")
+	require.NotEqual(t, 0, direct.code)
+	require.Contains(t, direct.stderr, "Console")
+}
+
+func TestDeployKeyRefusalNamesTheCommandAndTheScope(t *testing.T) {
+	newRack(t, racksim.Options{Console: true, DeployKey: true, Racks: []string{"org/staging"}})
+	t.Setenv("CONVOX_RACK", "org/staging")
+	res := run(t, nil, "env", "set", "A="+envSecretA) // without --replace: reads the env, which deploy keys may not
+	require.Equal(t, 3, res.code, res.stderr)
+	require.Contains(t, res.stderr, "env set")
+	require.Contains(t, res.stderr, "env set --replace")
+	require.Contains(t, res.stderr, "deploy key")
+
+	ok := run(t, nil, "env", "set", "A="+envSecretA, "--replace")
+	require.Equal(t, 0, ok.code, ok.stderr)
+}
+
+func TestLocalLoginIsUsedWhenNothingIsSet(t *testing.T) {
+	rk := newRack(t, racksim.Options{})
+	t.Setenv("CONVOX_HOST", "")
+	t.Setenv("CONVOX_PASSWORD", "")
+	cfg := t.TempDir()
+	t.Setenv("CONVOX_CONFIG", cfg)
+	require.NoError(t, os.WriteFile(filepath.Join(cfg, "console"), []byte(rk.url), 0o600))
+	require.NoError(t, os.WriteFile(filepath.Join(cfg, "auth"), []byte(`{"`+rk.url+`":"`+testPassword+`"}`), 0o600))
+	res := run(t, nil, "rack")
+	require.Equal(t, 0, res.code, res.stderr)
+	require.Contains(t, res.stderr, "saved login")
+	require.Contains(t, res.stderr, filepath.Join(cfg, "auth"))
+}
+
+func TestStdinIsReadForImportOnly(t *testing.T) {
+	newRack(t, racksim.Options{})
+	res := run(t, bytes.NewReader([]byte("not an artifact")), "builds", "import")
+	require.Equal(t, 1, res.code, res.stderr)
+	require.Contains(t, res.stderr, "invalid build artifact")
+}

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/convox-ci/convox-ci/internal/racksim"
+)
+
+// The test binary doubles as convox-ci: with CONVOX_CI_TEST_AS_MAIN=1 it
+// runs main(), so tests can run the real process (signals, exit statuses,
+// environment as a CI hands it over).
+func TestMain(m *testing.M) {
+	if os.Getenv("CONVOX_CI_TEST_AS_MAIN") == "1" {
+		main()
+		return
+	}
+	code := m.Run()
+	if code == 0 {
+		if leaks := canary.leaks(); len(leaks) > 0 {
+			fmt.Fprintf(os.Stderr, "secret canary: %d output(s) carry a secret value:\n%s\n", len(leaks), strings.Join(leaks, "\n"))
+			code = 1
+		} else {
+			fmt.Printf("secret canary: %d outputs (%d bytes) scanned for %d secret values: none found\n", canary.count(), canary.size(), len(canarySecrets))
+		}
+	}
+	os.Exit(code)
+}
+
+// command returns the convox-ci process with args and the test's
+// environment plus env.
+func command(t *testing.T, env map[string]string, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "CONVOX_CI_TEST_AS_MAIN=1")
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	return cmd
+}
+
+func TestSignalStopsPromptlyAndSaysWhatMayStillRun(t *testing.T) {
+	for name, tc := range map[string]struct {
+		sig  syscall.Signal
+		code int
+	}{
+		"SIGTERM exits 143": {syscall.SIGTERM, 143},
+		"SIGINT exits 130":  {syscall.SIGINT, 130},
+	} {
+		t.Run(name, func(t *testing.T) {
+			rk := newRack(t, racksim.Options{})
+			rk.sim.SetBuildDuration(time.Minute)
+			cmd := command(t, nil, "deploy", appDir(t))
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			require.NoError(t, cmd.Start())
+
+			require.Eventually(t, func() bool { return len(rk.sim.Rack("").Builds(testApp)) > 1 }, 20*time.Second, 20*time.Millisecond, "the build never started")
+			sent := time.Now()
+			require.NoError(t, cmd.Process.Signal(tc.sig))
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				cmd.Process.Kill()
+				t.Fatalf("still running 10 s after %v", tc.sig)
+			}
+			canary.add(t.Name()+" stderr", stderr.Bytes())
+			t.Logf("stopped %s after the signal", time.Since(sent).Round(time.Millisecond))
+			require.Equal(t, tc.code, cmd.ProcessState.ExitCode(), stderr.String())
+			require.Contains(t, stderr.String(), "may still be running on the Rack")
+			require.True(t, strings.Contains(stderr.String(), "interrupted by"), stderr.String())
+		})
+	}
+}
