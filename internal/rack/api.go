@@ -71,7 +71,8 @@ type BuildCreateOptions struct {
 	BuildArgs                          []string // sent comma-joined, as the CLI does
 }
 
-// BuildCreate is POST /apps/{app}/builds. It is never repeated once sent.
+// BuildCreate is POST /apps/{app}/builds. It is never repeated once sent;
+// a lost answer is an ambiguous *Error (ErrAmbiguous).
 func (c *Client) BuildCreate(ctx context.Context, app string, opts BuildCreateOptions) (*Build, error) {
 	f := url.Values{}
 	set := func(k, v string) {
@@ -195,7 +196,8 @@ type ReleaseCreateOptions struct {
 	Env                               *string
 }
 
-// ReleaseCreate is POST /apps/{app}/releases. It is never repeated once sent.
+// ReleaseCreate is POST /apps/{app}/releases. It is never repeated once
+// sent; a lost answer is an ambiguous *Error (ErrAmbiguous).
 func (c *Client) ReleaseCreate(ctx context.Context, app string, opts ReleaseCreateOptions) (*Release, error) {
 	f := url.Values{}
 	if opts.Build != "" {
@@ -243,7 +245,8 @@ type PromoteOptions struct {
 }
 
 // ReleasePromote is POST /apps/{app}/releases/{id}/promote. It returns when
-// the Rack accepted the promotion; the rollout goes on after.
+// the Rack accepted the promotion; the rollout goes on after. It is never
+// repeated once sent; a lost answer is an ambiguous *Error (ErrAmbiguous).
 func (c *Client) ReleasePromote(ctx context.Context, app, id string, opts PromoteOptions) error {
 	f := url.Values{"force": {strconv.FormatBool(opts.Force)}}
 	if opts.Timeout > 0 {
@@ -265,7 +268,8 @@ type ProcessRunOptions struct {
 }
 
 // ProcessStart is POST /apps/{app}/services/{service}/processes with an
-// empty body and the options as headers. It is never repeated once sent.
+// empty body and the options as headers. It is never repeated once sent;
+// a lost answer is an ambiguous *Error (ErrAmbiguous).
 func (c *Client) ProcessStart(ctx context.Context, app, service string, opts ProcessRunOptions) (*Process, error) {
 	h := http.Header{}
 	set := func(k, v string) {

@@ -87,7 +87,7 @@ func (c *Client) do(ctx context.Context, cl call) (*http.Response, error) {
 	}
 	resp, err := c.send(ctx, cl)
 	if err != nil {
-		return nil, err
+		return nil, markAmbiguous(cl, err)
 	}
 	if resp.StatusCode == http.StatusUnauthorized {
 		if p, token, ok := sessionChallenge(resp.Header); ok {
@@ -96,13 +96,13 @@ func (c *Client) do(ctx context.Context, cl call) (*http.Response, error) {
 				return nil, err
 			}
 			if resp, err = c.send(ctx, cl); err != nil {
-				return nil, err
+				return nil, markAmbiguous(cl, err)
 			}
 		}
 	}
 	if resp.StatusCode >= 300 {
 		defer discard(resp)
-		return nil, c.responseError(cl, resp)
+		return nil, markAmbiguous(cl, c.responseError(cl, resp))
 	}
 	return resp, nil
 }
@@ -146,7 +146,32 @@ func (c *Client) getJSON(ctx context.Context, cl call, out interface{}) error {
 		return err
 	}
 	defer discard(resp)
-	return c.decode(cl, resp, out)
+	return markAmbiguous(cl, c.decode(cl, resp, out))
+}
+
+// markAmbiguous flags the failure of a call that is not safe to repeat
+// (a POST that creates or changes something) when the request went out and
+// its answer was lost: a connection reset or EOF after sending, an answer
+// cut while being read, or a proxy's 502, 503 or 504 (a proxy may have
+// forwarded the request before failing). A refused connection, a 429 and the
+// Rack's own error answers are not ambiguous: the Rack did not act.
+func markAmbiguous(cl call, err error) error {
+	if cl.retry == retrySafe || cl.method == http.MethodGet || cl.method == http.MethodHead {
+		return err
+	}
+	var e *Error
+	if !errors.As(err, &e) || e.Kind != Unavailable {
+		return err
+	}
+	switch {
+	case e.Status == http.StatusBadGateway, e.Status == http.StatusServiceUnavailable, e.Status == http.StatusGatewayTimeout:
+	case e.Status == 0 && e.Err != nil && !notSent(e.Err):
+	case e.Status >= 200 && e.Status < 300: // the answer was cut while being read
+	default:
+		return err
+	}
+	e.Ambiguous = true
+	return err
 }
 
 // decode reads a JSON answer; anything else is an error that says what came.

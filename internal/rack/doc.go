@@ -1,7 +1,9 @@
 // Package rack is the client of the Convox Rack API, spoken as the real
 // Convox CLI speaks it (shared/PROTOCOL.md, shared/wire/) and safer where the
 // CLI is weak: TLS is verified by default, what is safe to repeat is retried
-// (and nothing else), error answers become typed errors classified by their
+// (and nothing else), a call that creates something and lost its answer is
+// reported as ambiguous (ErrAmbiguous) so that the caller looks before it
+// creates again, error answers become typed errors classified by their
 // message, `ERROR:` frames and missing exit codes are failures, and streams
 // end at the Rack's end-of-stream frame.
 //

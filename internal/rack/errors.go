@@ -43,6 +43,10 @@ var (
 	ErrInvalid        = errors.New("invalid request")
 	ErrUnavailable    = errors.New("unavailable")
 	ErrBadCertificate = errors.New("bad certificate")
+	// ErrAmbiguous matches a failed call that creates something, where the
+	// request was sent but no answer came back (a reset, a cut answer, or a
+	// proxy's 502/503/504): the Rack may or may not have carried it out.
+	ErrAmbiguous = errors.New("ambiguous failure: the Rack may or may not have carried out the request")
 )
 
 var kindSentinels = map[Kind]error{
@@ -60,6 +64,11 @@ type Error struct {
 	Path    string
 	Host    string // host (and port) only, never credentials
 	Err     error  // the underlying network or TLS error, if any
+	// Ambiguous is set on a call that creates or changes something (a POST
+	// that is not safe to repeat) when the request was sent but its answer
+	// was lost: the Rack may have acted on it. Callers look the object up
+	// before repeating. errors.Is(err, ErrAmbiguous) tests it.
+	Ambiguous bool
 }
 
 func (e *Error) Error() string {
@@ -76,14 +85,21 @@ func (e *Error) Error() string {
 		}
 		b.WriteString(")")
 	}
+	if e.Ambiguous {
+		b.WriteString("; the request was sent but its answer was lost, so the Rack may or may not have carried it out")
+	}
 	return b.String()
 }
 
 // Unwrap returns the underlying network or TLS error.
 func (e *Error) Unwrap() error { return e.Err }
 
-// Is matches the sentinel of the error's kind.
+// Is matches the sentinel of the error's kind, and ErrAmbiguous when the
+// error is ambiguous.
 func (e *Error) Is(target error) bool {
+	if target == ErrAmbiguous {
+		return e.Ambiguous
+	}
 	s, ok := kindSentinels[e.Kind]
 	return ok && s == target
 }
