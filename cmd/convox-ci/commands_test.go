@@ -20,10 +20,18 @@ func TestRunPrintsOutputAndExitsWithTheRemoteStatus(t *testing.T) {
 	res := run(t, nil, "run", "web", "bin/migrate")
 	require.Equal(t, 3, res.code, res.stderr)
 	require.Equal(t, "migrating: bin/migrate\n2 migrations pending\nerror: migration 2 failed\n", res.stdout)
-	procs := rk.sim.Rack("").Processes(testApp)
-	for _, p := range procs {
-		require.NotEqual(t, "sleep 3600", p.Command+"-still-running", "")
+	var started, stopped string
+	for _, r := range rk.sim.Requests() {
+		switch {
+		case r.Method == "POST" && r.Path == "/apps/"+testApp+"/services/web/processes":
+			require.Equal(t, "sleep 1800", r.Header.Get("Command"), "the process lives as long as --timeout (30m by default)")
+			started = "yes"
+		case r.Method == "DELETE" && strings.HasPrefix(r.Path, "/apps/"+testApp+"/processes/"):
+			stopped = r.Path
+		}
 	}
+	require.Equal(t, "yes", started)
+	require.NotEmpty(t, stopped, "the process is stopped after the command")
 }
 
 func TestRunAgainstAnUnpromotedRelease(t *testing.T) {

@@ -96,6 +96,9 @@ func githubOutputs(r Result) string {
 	var b strings.Builder
 	for _, k := range sortedKeys(r.fields()) {
 		v := r.fields()[k]
+		if v == "" {
+			continue // never overwrite what an earlier step exported with nothing
+		}
 		if strings.ContainsAny(v, "\r\n") { // outputs are single-line facts; never let one forge another
 			v = strings.NewReplacer("\r", " ", "\n", " ").Replace(v)
 		}
@@ -107,7 +110,9 @@ func githubOutputs(r Result) string {
 func bashExports(r Result) string {
 	var b strings.Builder
 	for _, k := range sortedKeys(r.fields()) {
-		fmt.Fprintf(&b, "export CONVOX_%s=%s\n", strings.ToUpper(k), shellQuote(r.fields()[k]))
+		if v := r.fields()[k]; v != "" { // a later command that made nothing keeps the earlier ids
+			fmt.Fprintf(&b, "export CONVOX_%s=%s\n", strings.ToUpper(k), shellQuote(v))
+		}
 	}
 	return b.String()
 }
