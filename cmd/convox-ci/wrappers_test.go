@@ -1,0 +1,146 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// These tests run the real process the way each CI wrapper invokes it
+// (action.yml, the orb's script, the Drone/Woodpecker plugin settings),
+// against the simulated Rack.
+
+// wrapperEnv returns the environment a CI hands a job: the test's own
+// minus every convox-ci setting, plus env.
+func wrapperEnv(env map[string]string) []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(k, "CONVOX_") {
+			continue
+		}
+		out = append(out, kv)
+	}
+	out = append(out, "CONVOX_CI_TEST_AS_MAIN=1", "CONVOX_CI_LOG_LEVEL=debug")
+	for k, v := range env {
+		out = append(out, k+"="+v)
+	}
+	return out
+}
+
+func runProcess(t *testing.T, dir string, env map[string]string, name string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	cmd.Env = wrapperEnv(env)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if exit, ok := err.(*exec.ExitError); ok {
+		code = exit.ExitCode()
+	} else {
+		require.NoError(t, err)
+	}
+	canary.add(t.Name()+" stdout", stdout.Bytes())
+	canary.add(t.Name()+" stderr", stderr.Bytes())
+	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
+}
+
+func TestGitHubActionInputs(t *testing.T) {
+	rk := consoleRack(t)
+	dir := repo(t)
+	out := t.TempDir()
+	env := map[string]string{
+		"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "push", "GITHUB_REF": "refs/heads/master", "GITHUB_SHA": testSha,
+		"GITHUB_OUTPUT": filepath.Join(out, "output"), "GITHUB_STEP_SUMMARY": filepath.Join(out, "summary"),
+		// action.yml hands every input over, unset ones as "".
+		"INPUT_HOST": rk.url, "INPUT_PASSWORD": testPassword, "INPUT_RACK": "", "INPUT_APP": "",
+		"INPUT_COMMAND": "", "INPUT_CONFIG": "convox-ci.yml", "INPUT_TIMEOUT": "5m", "INPUT_RESULT_FILE": filepath.Join(out, "result.json"),
+		"INPUT_LOG_FORMAT": "auto", "INPUT_LOG_LEVEL": "info", "INPUT_CA_FILE": "", "INPUT_INSECURE_SKIP_VERIFY": "false",
+	}
+	res := runProcess(t, dir, env, os.Args[0])
+	t.Cleanup(func() { canary.file(filepath.Join(out, "output")); canary.file(filepath.Join(out, "result.json")) })
+	require.Equal(t, 0, res.code, res.stderr)
+
+	release := rk.sim.Rack("org/staging").Builds("myapp")[0].Release
+	require.Contains(t, readFile(t, filepath.Join(out, "output")), "release_id="+release+"\n")
+	require.Contains(t, res.stdout, "::add-mask::"+testPassword+"\n")
+	var r map[string]any
+	require.NoError(t, json.Unmarshal([]byte(readFile(t, filepath.Join(out, "result.json"))), &r))
+	require.Equal(t, release, r["release_id"])
+}
+
+func TestGitHubActionCommandInput(t *testing.T) {
+	rk := consoleRack(t)
+	dir := repo(t)
+	env := map[string]string{
+		"GITHUB_ACTIONS": "true", "INPUT_HOST": rk.url, "INPUT_PASSWORD": testPassword,
+		"INPUT_RACK": "org/staging", "INPUT_APP": testApp, "INPUT_COMMAND": `run web "bin/migrate --all"`,
+	}
+	rk.sim.OnExec(func(app, service, command string, stdin []byte) (string, int) { return "ran " + command + "\n", 0 })
+	res := runProcess(t, dir, env, os.Args[0])
+	require.Equal(t, 0, res.code, res.stderr)
+	require.Contains(t, res.stdout, "ran bin/migrate --all\n")
+}
+
+func TestDronePluginSettings(t *testing.T) {
+	rk := consoleRack(t)
+	dir := repo(t)
+	rk.sim.OnExec(func(app, service, command string, stdin []byte) (string, int) { return "migrated\n", 0 })
+	env := map[string]string{
+		"DRONE": "true", "DRONE_BRANCH": "master", "DRONE_COMMIT_SHA": testSha, "DRONE_BUILD_EVENT": "push",
+		"PLUGIN_HOST": rk.url, "PLUGIN_PASSWORD": testPassword, "PLUGIN_RACK": "org/staging", "PLUGIN_APP": testApp,
+		"PLUGIN_COMMAND": "run web bin/migrate", "PLUGIN_TIMEOUT": "5m",
+	}
+	res := runProcess(t, dir, env, os.Args[0])
+	require.Equal(t, 0, res.code, res.stderr)
+	require.Contains(t, res.stdout, "migrated")
+}
+
+func TestCircleCIOrbStepByStep(t *testing.T) {
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("bash is not installed")
+	}
+	script, err := filepath.Abs("../../orbs/src/scripts/convox-ci.sh")
+	require.NoError(t, err)
+	rk := consoleRack(t)
+	dir := repo(t)
+	shim := filepath.Join(t.TempDir(), "convox-ci")
+	require.NoError(t, os.WriteFile(shim, []byte("#!/bin/sh\nexec "+os.Args[0]+" \"$@\"\n"), 0o755))
+	bashEnv := filepath.Join(t.TempDir(), "bash_env")
+	require.NoError(t, os.WriteFile(bashEnv, nil, 0o644))
+	t.Cleanup(func() { canary.file(bashEnv) })
+	base := map[string]string{
+		"CIRCLECI": "true", "CIRCLE_BRANCH": "master", "CIRCLE_SHA1": testSha, "BASH_ENV": bashEnv,
+		"MY_HOST": rk.url, "MY_KEY": testPassword, "CONVOX_CI_BIN": shim,
+		"PARAM_HOST_ENV": "MY_HOST", "PARAM_PASSWORD_ENV": "MY_KEY", "PARAM_RACK": "org/staging", "PARAM_APP": testApp,
+	}
+	// CircleCI sources $BASH_ENV at the start of every step.
+	step := func(params map[string]string) result {
+		env := map[string]string{}
+		for k, v := range base {
+			env[k] = v
+		}
+		for k, v := range params {
+			env[k] = v
+		}
+		return runProcess(t, dir, env, "bash", "-c", `. "$BASH_ENV"; exec bash "$0"`, script)
+	}
+	build := step(map[string]string{"PARAM_VERB": "build", "PARAM_DIR": "."})
+	require.Equal(t, 0, build.code, build.stderr)
+	migrate := step(map[string]string{"PARAM_VERB": "run", "PARAM_SERVICE": "web", "PARAM_COMMAND": "bin/migrate"})
+	require.Equal(t, 0, migrate.code, migrate.stderr)
+	promote := step(map[string]string{"PARAM_VERB": "promote"})
+	require.Equal(t, 0, promote.code, promote.stderr)
+
+	staging := rk.sim.Rack("org/staging")
+	app, _ := staging.App(testApp)
+	require.Equal(t, staging.Builds(testApp)[0].Release, app.Release, "the orb promoted the release its build step made")
+}
