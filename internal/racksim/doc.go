@@ -38,6 +38,14 @@
 // ping once the stream has ended, and leaves closing the TCP connection to the
 // client (it does close it when the Server is closed).
 //
+// Fault injection (Options.Faults, fault.go): a seeded share of requests get
+// a 429 with Retry-After: 1, a 502 (empty or a proxy's HTML page), a 503, a
+// connection reset without an answer, a 200-800 ms delay, or (websockets) a
+// cut after the first frame with no end frame or exit marker. Resets and 502s
+// on plain requests come after the handler ran about half of the time, so a
+// client sees ambiguous failures of calls the Rack did carry out. GET /check
+// is never faulted; Server.FaultStats counts what was injected.
+//
 // Console mode (Options.Console) answers GET /racks and GET /machines itself
 // (the latter with an empty JSON array; a direct Rack answers 404) and routes
 // every other call by its Rack header to an independent rack state. Console

@@ -160,16 +160,24 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	sw := &statusWriter{ResponseWriter: w}
 	rackName := r.Header.Get("Rack")
+	var f fault
 	defer func() {
-		s.log.Debug().Str("method", r.Method).Str("path", r.URL.Path).Str("rack", rackName).
-			Int("status", sw.status).Dur("took", time.Since(start)).Msg("racksim request")
+		ev := s.log.Debug().Str("method", r.Method).Str("path", r.URL.Path).Str("rack", rackName)
+		if f.kind != "" {
+			ev = ev.Str("fault", string(f.kind)).Bool("processed", f.processed)
+		}
+		ev.Int("status", sw.status).Dur("took", time.Since(start)).Msg("racksim request")
 	}()
 	_ = r.ParseForm()
-	s.record(r, rackName)
 
 	s.mu.Lock()
 	rule := takeScripted(&s.responds, r.Method, r.URL.Path)
 	s.mu.Unlock()
+	faulted := false
+	if rule == nil {
+		f, faulted = s.decideFault(r, rackName)
+	}
+	s.record(r, rackName, f.kind)
 	if rule != nil {
 		writeScripted(sw, rule)
 		return
@@ -179,7 +187,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_, _ = sw.Write([]byte("ok"))
 		return
 	}
+	if faulted {
+		s.applyFault(sw, r, f, func(w http.ResponseWriter, r *http.Request) { s.serve(w, r, rackName) })
+		return
+	}
+	s.serve(sw, r, rackName)
+}
 
+// serve answers a request as the Rack (or Console) does.
+func (s *Server) serve(sw http.ResponseWriter, r *http.Request, rackName string) {
 	if s.opts.Console {
 		s.serveConsole(sw, r, rackName)
 		return
@@ -265,7 +281,7 @@ func (s *Server) serveSocket(c *call, rt *route, authErr error) {
 		return
 	}
 	s.conns[ws] = struct{}{}
-	if takeScripted(&s.cuts, c.r.Method, c.r.URL.Path) != nil {
+	if takeScripted(&s.cuts, c.r.Method, c.r.URL.Path) != nil || cutByFault(c.r) {
 		ws.cutAfter = 1
 	}
 	s.wg.Add(1)
@@ -289,7 +305,7 @@ func (s *Server) serveSocket(c *call, rt *route, authErr error) {
 	ws.waitClient(s.done)
 }
 
-func (s *Server) record(r *http.Request, rackName string) {
+func (s *Server) record(r *http.Request, rackName string, kind FaultKind) {
 	h := r.Header.Clone()
 	if h.Get("Authorization") != "" {
 		h.Set("Authorization", "REDACTED")
@@ -303,6 +319,7 @@ func (s *Server) record(r *http.Request, rackName string) {
 		Rack:      rackName,
 		WebSocket: isWebSocket(r),
 		Time:      time.Now(),
+		Fault:     kind,
 	}
 	s.mu.Lock()
 	s.requests = append(s.requests, req)

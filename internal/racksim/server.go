@@ -39,6 +39,9 @@ type Options struct {
 	FollowLimit time.Duration
 	// Logger gets one debug line per request; it never sees the password, headers or forms.
 	Logger zerolog.Logger
+	// Faults injects failures (429, 502, 503, resets, slow answers, cut
+	// streams) into a share of the requests, seeded (see Faults).
+	Faults Faults
 }
 
 // ExecFunc runs a command for an exec stream or a detached process and
@@ -55,6 +58,7 @@ type Request struct {
 	Rack      string      // the Rack header
 	WebSocket bool
 	Time      time.Time
+	Fault     FaultKind // the fault injected into this request, if any
 }
 
 // Server is the simulated Rack API; it implements http.Handler.
@@ -77,6 +81,7 @@ type Server struct {
 	buildDuration   time.Duration
 	rolloutDuration time.Duration
 	conns           map[*wsConn]struct{}
+	faults          faultState
 
 	done chan struct{}
 	wg   sync.WaitGroup
@@ -124,6 +129,7 @@ func New(opts Options) *Server {
 		buildDuration:   opts.BuildDuration,
 		rolloutDuration: opts.RolloutDuration,
 		conns:           map[*wsConn]struct{}{},
+		faults:          newFaultState(),
 		done:            make(chan struct{}),
 	}
 	if s.password == "" {
