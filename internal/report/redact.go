@@ -96,17 +96,21 @@ func (s *Secrets) Redact(b []byte) []byte {
 // String redacts a string.
 func (s *Secrets) String(v string) string { return string(s.Redact([]byte(v))) }
 
-// Writer wraps w so that everything written through it is redacted. Each
+// Writer wraps w so that everything written through it is redacted, one
+// write at a time (log events come from several goroutines). Each
 // zerolog event is one Write, so a secret is never split across calls there;
 // for arbitrary streams use a line-buffered writer in front.
 func (s *Secrets) Writer(w io.Writer) io.Writer { return &redactWriter{s: s, w: w} }
 
 type redactWriter struct {
-	s *Secrets
-	w io.Writer
+	s  *Secrets
+	mu sync.Mutex
+	w  io.Writer
 }
 
 func (r *redactWriter) Write(p []byte) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if _, err := r.w.Write(r.s.Redact(append([]byte(nil), p...))); err != nil {
 		return 0, err
 	}
