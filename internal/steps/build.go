@@ -48,7 +48,7 @@ func (b Build) Run(ctx context.Context, st *pipeline.State) error {
 	if desc == "" {
 		desc = st.Description
 	}
-	build, err := st.Rack.BuildCreate(ctx, st.App, rack.BuildCreateOptions{
+	build, err := createBuild(ctx, st, rack.BuildCreateOptions{
 		URL:         obj.Url,
 		Description: desc,
 		GitSha:      st.Commit,

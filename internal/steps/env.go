@@ -107,15 +107,16 @@ func (e Env) Run(ctx context.Context, st *pipeline.State) error {
 		keys = append(keys, v.Key)
 	}
 	vars := e.Vars
+	var current []EnvVar
 	if !e.Replace {
-		current, err := latestEnv(ctx, st)
-		if err != nil {
+		var err error
+		if current, err = latestEnv(ctx, st); err != nil {
 			return err
 		}
 		vars = append(current, e.Vars...)
 	}
 	env := Render(vars)
-	rel, err := st.Rack.ReleaseCreate(ctx, st.App, rack.ReleaseCreateOptions{Env: &env, ParentRelease: e.Parent})
+	rel, err := createRelease(ctx, st, rack.ReleaseCreateOptions{Env: &env, ParentRelease: e.Parent, Description: envDescription(e.Replace, current, vars)})
 	if err != nil {
 		return fmt.Errorf("creating a release with the new environment: %w", err)
 	}

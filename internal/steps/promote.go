@@ -38,7 +38,7 @@ func (p Promote) Run(ctx context.Context, st *pipeline.State) error {
 		}
 	}
 	st.Log.Info().Str("release", id).Msg("promoting release")
-	if err := st.Rack.ReleasePromote(ctx, st.App, id, rack.PromoteOptions{Force: p.Force}); err != nil {
+	if err := promoteOnce(ctx, st, id, rack.PromoteOptions{Force: p.Force}); err != nil {
 		return fmt.Errorf("promoting release %s: %w", id, err)
 	}
 	if _, err := waitApp(ctx, st, id, "waiting for the rollout"); err != nil {

@@ -46,7 +46,7 @@ func (r Run) Run(ctx context.Context, st *pipeline.State) error {
 		release = st.ReleaseID
 	}
 	command := ShellJoin(r.Command)
-	proc, err := st.Rack.ProcessStart(ctx, st.App, r.Service, rack.ProcessRunOptions{
+	proc, err := startProcess(ctx, st, r.Service, rack.ProcessRunOptions{
 		Command: fmt.Sprintf("sleep %d", int(r.limit().Seconds())),
 		Release: release,
 	})

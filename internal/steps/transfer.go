@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/convox-ci/convox-ci/internal/pipeline"
+	"github.com/convox-ci/convox-ci/internal/rack"
 )
 
 // Import brings into this rack the build made for a commit on another rack:
@@ -47,33 +48,22 @@ func (i Import) Run(ctx context.Context, st *pipeline.State) error {
 	if err != nil {
 		return fmt.Errorf("listing builds of %s on %s: %w", app, i.From, err)
 	}
-	var id string
+	var source rack.Build
 	for _, b := range builds { // newest first
 		if b.Status == "complete" && commitMatches(b.GitSha, commit) {
-			id = b.ID
+			source = b
 			break
 		}
 	}
+	id := source.ID
 	if id == "" {
 		return fmt.Errorf("no complete build of commit %s for app %s on %s among its last %d builds: build it there first", short(commit), app, i.From, limit)
 	}
 	st.Log.Info().Str("from", i.From).Str("source_build", id).Str("commit", commit).Msg("exporting build")
 
-	pr, pw := io.Pipe()
-	exportDone := make(chan error, 1)
-	go func() {
-		err := src.BuildExport(ctx, app, id, pw)
-		pw.CloseWithError(err)
-		exportDone <- err
-	}()
-	b, err := st.Rack.BuildImport(ctx, st.App, pr)
-	pr.CloseWithError(errors.New("import finished"))
-	exportErr := <-exportDone
-	if exportErr != nil {
-		return fmt.Errorf("exporting build %s from %s: %w", id, i.From, exportErr)
-	}
+	b, err := importOnce(ctx, st, src, app, source)
 	if err != nil {
-		return fmt.Errorf("importing build %s into %s: %w", id, st.RackName, err)
+		return fmt.Errorf("importing build %s from %s into %s: %w", id, i.From, st.RackName, err)
 	}
 	st.BuildID, st.ReleaseID = b.ID, b.Release
 	st.Log.Info().Str("build", b.ID).Str("release", b.Release).Str("source_build", id).Msg("build imported")
@@ -132,6 +122,9 @@ func (ImportStream) String() string { return "importing a build" }
 // Run imports the artifact.
 func (i ImportStream) Run(ctx context.Context, st *pipeline.State) error {
 	b, err := st.Rack.BuildImport(ctx, st.App, i.From)
+	if errors.Is(err, rack.ErrAmbiguous) {
+		return fmt.Errorf("importing build: %w (an artifact read from a stream cannot be sent again: list the app's builds to see whether it arrived before importing it again)", err)
+	}
 	if err != nil {
 		return fmt.Errorf("importing build: %w", err)
 	}
