@@ -24,12 +24,14 @@ if [ ! -e "$tree/.dockerignore" ]; then
 fi
 echo "tree: $tree ($(du -sh "$tree" | cut -f1) on disk, $files files, node_modules excluded), $cpus CPUs, load $(cut -d' ' -f1 /proc/loadavg)"
 
-# run NAME CMD: prints "NAME seconds peak-RSS-KB output-bytes" per round.
+# run NAME CMD: prints "NAME wall-seconds peak-RSS-KB output-bytes cpu-seconds"
+# per round. Peak RSS is the largest process of the pipeline; CPU is all of it.
 run() {
 	name=$1
 	shift
-	/usr/bin/time -f "%e %M" -o /tmp/bench.time sh -c "$* > /tmp/bench.out"
-	echo "$name $(cat /tmp/bench.time) $(wc -c < /tmp/bench.out)"
+	/usr/bin/time -f "%e %M %U %S" -o /tmp/bench.time sh -c "$* > /tmp/bench.out"
+	read -r wall rss user sys < /tmp/bench.time
+	echo "$name $wall $rss $(wc -c < /tmp/bench.out) $(awk "BEGIN { print $user + $sys }")"
 }
 
 i=0
@@ -40,6 +42,6 @@ while [ "$i" -lt "$rounds" ]; do
 	run "source(level6)" "'$bin' -level 6 '$tree' 2>/dev/null"
 	i=$((i + 1))
 done | sort -k1,1 -k2,2n | awk '
-	$1 != last { if (last != "") print line; last = $1; line = sprintf("%-16s best %6.2f s  peak RSS %6.1f MiB  %6.1f MB out", $1, $2, $3/1024, $4/1e6) }
+	$1 != last { if (last != "") print line; last = $1; line = sprintf("%-16s best wall %6.2f s  cpu %6.2f s  peak RSS %6.1f MiB  %7.1f MB out", $1, $2, $5, $3/1024, $4/1e6) }
 	END { print line }'
 rm -f /tmp/bench.time /tmp/bench.out

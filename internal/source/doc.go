@@ -8,7 +8,10 @@
 //     patternmatcher's MatchesUsingParentResults, walking depth first in name
 //     order as filepath.WalkDir does. An excluded directory is not descended,
 //     unless a "!" pattern's text starts with "<dir>/"; then it is walked for
-//     the exceptions, without an entry of its own.
+//     the exceptions, without an entry of its own. (The Convox CLI vendors
+//     docker 20.10, whose deprecated Matches checks a single parent level; the
+//     two differ only below a directory walked for an exception, and the
+//     Rack's own build applies today's rules to the context again anyway.)
 //   - .dockerignore and .git/ are packaged unless the patterns exclude them.
 //   - Names are relative and slash-separated, with no "./" prefix; directories
 //     end in "/"; the root itself has no entry. A symlinked root is resolved;

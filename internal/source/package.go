@@ -140,17 +140,17 @@ func (p *plan) run(ctx context.Context, w io.Writer) (Stats, error) {
 			err = fmt.Errorf("writing gzip: %w", err)
 		}
 	}
+	// After an error Close leaves pgzip's writer goroutine running; after
+	// success it is still on its way out. Reset ends it and waits for every
+	// block goroutine, so none outlives Package.
+	zw.Reset(io.Discard)
+	wk.stats.Compressed = cw.n
 	if err != nil {
-		// Close leaves pgzip's writer goroutine running once an error was
-		// seen; Reset ends it and waits for every block goroutine.
-		zw.Reset(io.Discard)
 		if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
 			err = fmt.Errorf("packaging: %w (%w)", cerr, err)
 		}
-		wk.stats.Compressed = cw.n
 		return wk.stats, err
 	}
-	wk.stats.Compressed = cw.n
 	return wk.stats, nil
 }
 
