@@ -212,6 +212,7 @@ func TestWrongPasswordExits3AndNamesTheHost(t *testing.T) {
 	require.Equal(t, 3, res.code, res.stderr)
 	require.Contains(t, res.stderr, strings.TrimPrefix(rk.url, "http://"))
 	require.Contains(t, res.stderr, "invalid authentication")
+	require.Contains(t, res.stderr, "If the Rack's API key was rolled", "the next step to take")
 	require.NotContains(t, res.stderr, "wrong-password-123")
 }
 
