@@ -235,7 +235,7 @@ func TestPackageNamesUnreadablePath(t *testing.T) {
 		t.Skip("root reads everything")
 	}
 	dir := t.TempDir()
-	makeTree(t, dir, []node{{Name: "src/x", Body: "x", Mode: 0o000}})
+	makeTree(t, dir, []node{{Name: "src/x", Body: "x", Mode: 0o200}})
 
 	_, err := Package(t.Context(), Options{Dir: dir}, &bytes.Buffer{})
 	require.EqualError(t, err, "reading src/x: permission denied")

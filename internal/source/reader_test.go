@@ -120,7 +120,7 @@ func TestReaderPackagingErrorReachesReader(t *testing.T) {
 		t.Skip("root reads everything")
 	}
 	dir := t.TempDir()
-	makeTree(t, dir, []node{{Name: "a", Body: "a"}, {Name: "z/locked", Body: "x", Mode: 0o000}})
+	makeTree(t, dir, []node{{Name: "a", Body: "a"}, {Name: "z/locked", Body: "x", Mode: 0o200}})
 
 	rc, err := Reader(t.Context(), Options{Dir: dir})()
 	require.NoError(t, err)
