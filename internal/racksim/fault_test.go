@@ -173,6 +173,13 @@ func TestResetsAnd502sAreSometimesProcessed(t *testing.T) {
 			require.Greater(t, processed, 0, "some were carried out before failing")
 			require.Less(t, processed, 20, "some were not")
 			require.Equal(t, before+processed, len(h.sim.Rack("").Releases("myapp")))
+			marked := 0
+			for _, r := range h.sim.Requests() {
+				if r.FaultProcessed {
+					marked++
+				}
+			}
+			require.Equal(t, processed, marked, "Request.FaultProcessed marks them")
 		})
 	}
 }

@@ -177,7 +177,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if rule == nil {
 		f, faulted = s.decideFault(r, rackName)
 	}
-	s.record(r, rackName, f.kind)
+	s.record(r, rackName, f)
 	if rule != nil {
 		writeScripted(sw, rule)
 		return
@@ -305,21 +305,22 @@ func (s *Server) serveSocket(c *call, rt *route, authErr error) {
 	ws.waitClient(s.done)
 }
 
-func (s *Server) record(r *http.Request, rackName string, kind FaultKind) {
+func (s *Server) record(r *http.Request, rackName string, f fault) {
 	h := r.Header.Clone()
 	if h.Get("Authorization") != "" {
 		h.Set("Authorization", "REDACTED")
 	}
 	req := Request{
-		Method:    r.Method,
-		Target:    r.RequestURI,
-		Path:      r.URL.Path,
-		Header:    h,
-		Form:      cloneValues(r.Form),
-		Rack:      rackName,
-		WebSocket: isWebSocket(r),
-		Time:      time.Now(),
-		Fault:     kind,
+		Method:         r.Method,
+		Target:         r.RequestURI,
+		Path:           r.URL.Path,
+		Header:         h,
+		Form:           cloneValues(r.Form),
+		Rack:           rackName,
+		WebSocket:      isWebSocket(r),
+		Time:           time.Now(),
+		Fault:          f.kind,
+		FaultProcessed: f.processed,
 	}
 	s.mu.Lock()
 	s.requests = append(s.requests, req)

@@ -59,6 +59,9 @@ type Request struct {
 	WebSocket bool
 	Time      time.Time
 	Fault     FaultKind // the fault injected into this request, if any
+	// FaultProcessed: the Rack carried the request out before the fault
+	// (a reset or 502 after the handler ran).
+	FaultProcessed bool
 }
 
 // Server is the simulated Rack API; it implements http.Handler.
