@@ -48,6 +48,9 @@ func decide(rt *runtime, g *Globals, dir string) (*decision, error) {
 		return nil, err
 	}
 	m, err := f.Match(c)
+	if errors.Is(err, config.ErrNoRef) {
+		return nil, usagef("%v: run in a git checkout, or in a CI whose variables name the branch or tag (see `convox-ci plan`)", err)
+	}
 	if err != nil {
 		return nil, err
 	}

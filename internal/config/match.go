@@ -27,9 +27,9 @@ type Match struct {
 // Also names the others.
 //
 // Nothing matching is not an error: Target is nil and Reason says why. The
-// errors are ErrNoRef (wrapped), a pull request whose base branch is
-// unknown when a target would consider it, and the chosen target's Err (an
-// *Error: a ${VAR} the environment lacks), returned with the Match.
+// errors are ErrNoRef (wrapped) and the chosen target's Err (an *Error: a
+// ${VAR} the environment lacks), returned with the Match. A pull request
+// whose target branch the CI does not report (CircleCI) matches nothing.
 func (f *File) Match(c cienv.Context) (Match, error) {
 	var (
 		what       string // "branch master"
@@ -51,7 +51,7 @@ func (f *File) Match(c cienv.Context) (Match, error) {
 			return Match{Reason: "pull request builds do not deploy: no target sets pull_requests: true"}, nil
 		}
 		if c.BaseBranch == "" {
-			return Match{}, fmt.Errorf("matching pull request #%s: the CI did not say which branch it targets", c.PullRequest)
+			return Match{Reason: fmt.Sprintf("pull request #%s does not deploy: the CI (%s) does not say which branch it targets, so pull_requests targets cannot match it", c.PullRequest, c.Provider)}, nil
 		}
 		what = fmt.Sprintf("pull request #%s into branch %s", c.PullRequest, c.BaseBranch)
 		name = c.BaseBranch

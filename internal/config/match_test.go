@@ -124,8 +124,10 @@ func TestMatchErrors(t *testing.T) {
 	_, err = f.Match(cienv.Context{Provider: "generic", Commit: "abc"})
 	require.ErrorIs(t, err, ErrNoRef)
 
-	_, err = f.Match(cienv.Context{Branch: "x", PullRequest: "3"})
-	require.EqualError(t, err, "matching pull request #3: the CI did not say which branch it targets")
+	m, err := f.Match(cienv.Context{Provider: "circleci", Branch: "x", PullRequest: "3"})
+	require.NoError(t, err, "a pull request whose target branch is unknown matches nothing")
+	require.Nil(t, m.Target)
+	require.Equal(t, "pull request #3 does not deploy: the CI (circleci) does not say which branch it targets, so pull_requests targets cannot match it", m.Reason)
 }
 
 func TestMatchUnresolvedTarget(t *testing.T) {
