@@ -191,7 +191,7 @@ func (c *buildsListCmd) Run(rt *runtime, g *Globals) error {
 	if err != nil {
 		return err
 	}
-	w := tabwriter.NewWriter(rt.stdout, 2, 4, 2, ' ', 0)
+	w := table(rt)
 	fmt.Fprintln(w, "ID\tSTATUS\tRELEASE\tSTARTED\tELAPSED\tDESCRIPTION")
 	for _, b := range builds {
 		elapsed := ""
@@ -320,7 +320,7 @@ func (c *rackCmd) Run(rt *runtime, g *Globals) error {
 	if err != nil {
 		return err
 	}
-	w := tabwriter.NewWriter(rt.stdout, 2, 4, 2, ' ', 0)
+	w := table(rt)
 	for _, kv := range [][2]string{{"Name", s.Name}, {"Provider", s.Provider}, {"Region", s.Region}, {"Router", s.Domain}, {"Status", s.Status}, {"Version", s.Version}} {
 		if kv[1] != "" {
 			fmt.Fprintf(w, "%s\t%s\n", kv[0], kv[1])
@@ -340,12 +340,17 @@ func (c *racksCmd) Run(rt *runtime, g *Globals) error {
 	if err != nil {
 		return err
 	}
-	w := tabwriter.NewWriter(rt.stdout, 2, 4, 2, ' ', 0)
+	w := table(rt)
 	fmt.Fprintln(w, "NAME\tPROVIDER\tSTATUS")
 	for _, r := range racks {
 		fmt.Fprintf(w, "%s\t%s\t%s\n", r.FullName(), r.Provider, r.Status)
 	}
 	return w.Flush()
+}
+
+// table writes aligned columns to stdout, as the Convox CLI's tables.
+func table(rt *runtime) *tabwriter.Writer {
+	return tabwriter.NewWriter(rt.stdout, 2, 4, 2, ' ', 0)
 }
 
 type versionCmd struct{}
