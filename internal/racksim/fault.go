@@ -63,7 +63,7 @@ type Faults struct {
 
 // FaultStats counts the faults injected so far.
 type FaultStats struct {
-	Considered int                          // requests that could have been faulted
+	Considered int                          // requests received, GET /check and Respond answers aside
 	Faulted    int                          // requests faulted
 	ByKind     map[FaultKind]int            // faults by kind
 	Processed  map[FaultKind]int            // faults whose request the Rack carried out first (502, reset)
@@ -120,10 +120,13 @@ func (s *Server) FaultStats() FaultStats {
 // decideFault draws the fault (if any) for a request.
 func (s *Server) decideFault(r *http.Request, rackName string) (fault, bool) {
 	opts := s.opts.Faults
-	if opts.Rate <= 0 || r.URL.Path == "/check" {
+	if r.URL.Path == "/check" {
 		return fault{}, false
 	}
-	if len(opts.Paths) > 0 && !faultPathAllowed(opts.Paths, r.Method, r.URL.Path) {
+	if opts.Rate <= 0 || len(opts.Paths) > 0 && !faultPathAllowed(opts.Paths, r.Method, r.URL.Path) {
+		s.mu.Lock()
+		s.faults.stats.Considered++
+		s.mu.Unlock()
 		return fault{}, false
 	}
 	ws := isWebSocket(r)

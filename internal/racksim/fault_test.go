@@ -95,6 +95,7 @@ func TestNoFaultsAtRateZeroAndNeverOnCheck(t *testing.T) {
 		require.Equal(t, 200, h.get("/apps/myapp").status)
 	}
 	require.Zero(t, h.sim.FaultStats().Faulted)
+	require.Equal(t, 10, h.sim.FaultStats().Considered)
 
 	h = newHarness(t, Options{Apps: []string{"myapp"}, Faults: Faults{Rate: 1, Seed: 1}})
 	for range 20 {

@@ -1,0 +1,23 @@
+// Package reliability is the reliability suite of convox-ci: Go tests that
+// run many deploys (build + promote), migrations (run) and environment
+// replacements against the simulated Rack under injected faults (429, 502,
+// 503, connection resets before or after the Rack acted, slow answers, cut
+// streams) at fault rates 0, 0.1 and 0.3 with fixed seeds, and check what
+// the Rack really saw: exactly one build and one promotion per deploy,
+// exactly one release per environment replacement, at most one execution
+// per migration, no success reported for a deploy the Rack did not reach,
+// permanent errors classified for their exit status, and a bounded time to
+// give up on a Rack that always answers 503.
+//
+// The package holds tests only. Run the short version (well under a minute)
+// with its figures printed:
+//
+//	go test -count=1 -v -run TestReliability ./internal/reliability
+//
+// and the long version (more of everything, more seeds; minutes) with
+//
+//	CONVOX_CI_RELIABILITY=long go test -count=1 -v -timeout 30m -run TestReliability ./internal/reliability
+//
+// Each figure line starts with "reliability:" so that CI output can be
+// searched for it.
+package reliability
