@@ -296,6 +296,7 @@ type tally struct {
 	created, promoted, runs int
 	execs, maxExecs, left   int
 	lostStatus              int // migrations failed after the command ran (exit status lost)
+	exact                   int // successes after which the Rack held exactly one of what the unit creates
 	errs                    map[string]int
 }
 
@@ -313,6 +314,9 @@ func sum(outs []outcome, kind string) tally {
 		tl.left += o.left
 		if o.err == nil {
 			tl.succeeded++
+			if o.created == 1 && (o.kind != "deploy" || o.promoted == 1) && (o.kind != "migration" || o.execs == 1) {
+				tl.exact++
+			}
 			continue
 		}
 		if o.kind == "migration" && o.execs == 1 {
@@ -380,19 +384,22 @@ func formatCounts(m map[string]int) string {
 	return strings.Join(parts, ", ")
 }
 
-// figure prints one line of figures to stdout (for CI) and the test log.
-func figure(t *testing.T, format string, args ...any) {
+// detail logs one line of figures (shown with -v, or on failure).
+func detail(t *testing.T, format string, args ...any) {
 	t.Helper()
-	line := "reliability: " + fmt.Sprintf(format, args...)
-	t.Log(line)
-	fmt.Println(line)
+	t.Log("reliability: " + fmt.Sprintf(format, args...))
+}
+
+// summary prints one line of figures to stdout, for CI output.
+func summary(format string, args ...any) {
+	fmt.Println("reliability: " + fmt.Sprintf(format, args...))
 }
 
 func pct(f float64) string { return fmt.Sprintf("%.1f%%", 100*f) }
 
 func TestReliability(t *testing.T) {
 	p := chooseProfile()
-	figure(t, "profile %s: per rate %d deploys, %d migrations, %d env replacements; seeds %v; rates %v", p.name, p.deploys, p.runs, p.envs, p.seeds, rates)
+	summary("profile %s: per rate %d deploys, %d migrations, %d env replacements; seeds %v; rates %v", p.name, p.deploys, p.runs, p.envs, p.seeds, rates)
 	for _, seed := range p.seeds {
 		for _, rate := range rates {
 			t.Run(fmt.Sprintf("rate=%.1f/seed=%d", rate, seed), func(t *testing.T) { runRate(t, p, rate, seed) })
@@ -484,12 +491,12 @@ func runRate(t *testing.T, p profile, rate float64, seed int64) {
 	deploys, migrations, envs := sum(outs, "deploy"), sum(outs, "migration"), sum(outs, "env")
 	fs := e.sim.FaultStats()
 	label := fmt.Sprintf("rate=%.1f seed=%d", rate, seed)
-	figure(t, "%s deploys: %d/%d succeeded (%s, floor %s); the Rack saw %d builds and %d promotions for %d deploys (%d successful: exactly 1 build and 1 promotion each); failures: %s",
-		label, deploys.succeeded, deploys.attempted, pct(deploys.share()), pct(floor("deploy", rate)), deploys.created, deploys.promoted, deploys.attempted, deploys.succeeded, formatCounts(deploys.errs))
-	figure(t, "%s migrations: %d/%d succeeded (%s, floor %s); executions %d (at most %d per run); run processes started %d, left running %d; failed after the command ran (exit status lost): %d; failures: %s",
+	detail(t, "%s deploys: %d/%d succeeded (%s, floor %s); the Rack saw %d builds and %d promotions for %d deploys (%d successes with exactly 1 build and 1 promotion); failures: %s",
+		label, deploys.succeeded, deploys.attempted, pct(deploys.share()), pct(floor("deploy", rate)), deploys.created, deploys.promoted, deploys.attempted, deploys.exact, formatCounts(deploys.errs))
+	detail(t, "%s migrations: %d/%d succeeded (%s, floor %s); executions %d (at most %d per run); run processes started %d, left running %d; failed after the command ran (exit status lost): %d; failures: %s",
 		label, migrations.succeeded, migrations.attempted, pct(migrations.share()), pct(floor("migration", rate)), migrations.execs, migrations.maxExecs, migrations.created, migrations.left, migrations.lostStatus, formatCounts(migrations.errs))
-	figure(t, "%s env replacements: %d/%d succeeded (%s, floor %s); the Rack saw %d releases; failures: %s",
-		label, envs.succeeded, envs.attempted, pct(envs.share()), pct(floor("env", rate)), envs.created, formatCounts(envs.errs))
+	detail(t, "%s env replacements: %d/%d succeeded (%s, floor %s); the Rack saw %d releases (%d successes with exactly 1); failures: %s",
+		label, envs.succeeded, envs.attempted, pct(envs.share()), pct(floor("env", rate)), envs.created, envs.exact, formatCounts(envs.errs))
 	kinds := map[string]int{}
 	for k, n := range fs.ByKind {
 		name := string(k)
@@ -498,10 +505,10 @@ func runRate(t *testing.T, p profile, rate float64, seed int64) {
 		}
 		kinds[name] = n
 	}
-	figure(t, "%s faults: %d of %d requests (%s); create calls faulted: %s; duplicates seen: %d; wall time %s",
+	detail(t, "%s faults: %d of %d requests (%s); create calls faulted: %s; duplicates seen: %d; wall time %s",
 		label, fs.Faulted, fs.Considered, formatCounts(kinds), createFaults(fs), duplicates(outs), took.Round(100*time.Millisecond))
 	lost, lostOK := lostBuildLogs(e.sim, outs)
-	figure(t, "%s lost streams: %d deploys had their build-log stream cut or refused; %d of them succeeded on the build's status", label, lost, lostOK)
+	detail(t, "%s lost streams: %d deploys had their build-log stream cut or refused; %d of them succeeded on the build's status", label, lost, lostOK)
 	if lost != lostOK {
 		problems = append(problems, fmt.Sprintf("%d deploys with a lost build-log stream failed", lost-lostOK))
 	}
@@ -527,7 +534,12 @@ func runRate(t *testing.T, p profile, rate float64, seed int64) {
 			problems = append(problems, fmt.Sprintf("%s: classified as %s: %v", c.kind, errorClass(err), err))
 		}
 	}
-	figure(t, "%s permanent errors: %s", label, strings.Join(cls, "; "))
+	detail(t, "%s permanent errors: %s", label, strings.Join(cls, "; "))
+	summary("%s | deploys %d/%d (%s), %d builds and %d promotions seen | migrations %d/%d (%s), %d executions, max %d per run | env replacements %d/%d (%s), %d releases seen | duplicates %d | lost build-log streams %d, deploys failed by them %d | faults %d of %d requests | permanent errors: %s | %s",
+		label, deploys.succeeded, deploys.attempted, pct(deploys.share()), deploys.created, deploys.promoted,
+		migrations.succeeded, migrations.attempted, pct(migrations.share()), migrations.execs, migrations.maxExecs,
+		envs.succeeded, envs.attempted, pct(envs.share()), envs.created, duplicates(outs), lost, lost-lostOK,
+		fs.Faulted, fs.Considered, strings.Join(cls, "; "), took.Round(100*time.Millisecond))
 
 	require.Empty(t, problems, "invariants broken")
 	require.GreaterOrEqual(t, deploys.share(), floor("deploy", rate), "deploys: %s", formatCounts(deploys.errs))
@@ -620,5 +632,5 @@ func TestGiveUpOnARackThatAlwaysAnswers503(t *testing.T) {
 	require.ErrorIs(t, err, rack.ErrUnavailable)
 	require.False(t, errors.Is(err, context.DeadlineExceeded), "it gave up by itself, not at the deadline")
 	require.Equal(t, int32(rack.DefaultRetryMax+1), requests.Load(), "one call, tried 1 + DefaultRetryMax times")
-	figure(t, "always-503 Rack: the deploy gave up after %d requests in %s (%s), exit 1", requests.Load(), took.Round(10*time.Millisecond), errorClass(err))
+	summary("always-503 Rack: the deploy gave up after %d requests in %s (%s), exit 1", requests.Load(), took.Round(10*time.Millisecond), errorClass(err))
 }
