@@ -10,20 +10,12 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"math/rand/v2"
 	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
+	"github.com/convox-ci/convox-ci/bench/gentree"
 	"github.com/convox-ci/convox-ci/internal/source"
 )
-
-// words is the vocabulary of the generated source-like text.
-var words = strings.Fields(`func return if else for range package import type struct interface
-	err nil ctx string int error context fmt Errorf require NoError t.Run name value
-	:= == != { } ( ) [ ] // the a of to in is and config server client handler request
-	response build deploy release rack app service process 0 1 2 42 true false`)
 
 func main() {
 	gen := flag.String("gen", "", "create a tree in this directory instead of packaging")
@@ -34,7 +26,7 @@ func main() {
 	block := flag.Int("block", 0, "pgzip block size in KiB (0: the package default)")
 	flag.Parse()
 	if *gen != "" {
-		if err := generate(*gen, *files, *mb<<20); err != nil {
+		if _, err := gentree.Generate(*gen, *files, *mb<<20); err != nil {
 			fmt.Fprintln(os.Stderr, "pack:", err)
 			os.Exit(1)
 		}
@@ -56,50 +48,4 @@ func main() {
 	}
 	fmt.Fprintf(os.Stderr, "files=%d dirs=%d excluded=%d bytes=%d compressed=%d seconds=%.3f\n",
 		stats.Files, stats.Dirs, stats.Excluded, stats.Bytes, stats.Compressed, time.Since(start).Seconds())
-}
-
-// generate writes files text files totalling about size bytes (one in ten is
-// incompressible, like images), an excluded node_modules and a .dockerignore.
-func generate(dir string, files int, size int64) error {
-	rng := rand.New(rand.NewPCG(1, 2))
-	per := size / int64(files)
-	var sb strings.Builder
-	for i := range files {
-		p := filepath.Join(dir, fmt.Sprintf("pkg%02d", i%40), fmt.Sprintf("sub%d", i%7), fmt.Sprintf("file%05d.go", i))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return err
-		}
-		n := per/2 + rng.Int64N(per+1)
-		var data []byte
-		if i%10 == 9 {
-			data = make([]byte, n)
-			for j := range data {
-				data[j] = byte(rng.Uint32())
-			}
-		} else {
-			sb.Reset()
-			for int64(sb.Len()) < n {
-				sb.WriteString(words[rng.IntN(len(words))])
-				if rng.IntN(12) == 0 {
-					sb.WriteByte('\n')
-				} else {
-					sb.WriteByte(' ')
-				}
-			}
-			data = []byte(sb.String()[:n])
-		}
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			return err
-		}
-	}
-	for i := range files / 40 {
-		p := filepath.Join(dir, "node_modules", fmt.Sprintf("dep%d", i), "index.js")
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return err
-		}
-		if err := os.WriteFile(p, make([]byte, 64<<10), 0o644); err != nil {
-			return err
-		}
-	}
-	return os.WriteFile(filepath.Join(dir, ".dockerignore"), []byte("node_modules\n*.log\n"), 0o644)
 }

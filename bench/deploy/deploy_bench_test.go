@@ -1,0 +1,136 @@
+package deploy
+
+import (
+	"context"
+	"io"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/stretchr/testify/require"
+
+	"github.com/convox-ci/convox-ci/bench/gentree"
+	"github.com/convox-ci/convox-ci/internal/pipeline"
+	"github.com/convox-ci/convox-ci/internal/rack"
+	"github.com/convox-ci/convox-ci/internal/racksim"
+	"github.com/convox-ci/convox-ci/internal/report"
+	"github.com/convox-ci/convox-ci/internal/source"
+	"github.com/convox-ci/convox-ci/internal/steps"
+)
+
+const (
+	password = "bench-password-3f1a"
+	app      = "bench"
+)
+
+// instantRack serves a simulated Rack whose builds and rollouts take no
+// time, and returns it with a client for it.
+func instantRack(tb testing.TB) (*racksim.Server, *rack.Client) {
+	tb.Helper()
+	sim := racksim.New(racksim.Options{Password: password, Apps: []string{app}})
+	sim.SetBuildDuration(0) // Options take 0 as "the default"
+	sim.SetRolloutDuration(0)
+	srv := httptest.NewServer(sim)
+	tb.Cleanup(func() {
+		srv.Close()
+		sim.Close()
+	})
+	c, err := rack.New(rack.Config{Host: srv.URL, Password: password, Logger: zerolog.Nop()})
+	require.NoError(tb, err)
+	return sim, c
+}
+
+// smallApp writes a small app (the app files and one source file).
+func smallApp(tb testing.TB) string {
+	tb.Helper()
+	dir := tb.TempDir()
+	_, err := gentree.WriteApp(dir)
+	require.NoError(tb, err)
+	require.NoError(tb, os.WriteFile(filepath.Join(dir, "index.js"), []byte("console.log('hello')\n"), 0o644))
+	return dir
+}
+
+// BenchmarkDeployOverhead is one build+promote of a small app against a Rack
+// that builds and rolls out at once: everything measured is convox-ci's
+// (packaging a few files, requests, waiting and polling). Metrics: the
+// requests it makes and the time of each step.
+func BenchmarkDeployOverhead(b *testing.B) {
+	sim, c := instantRack(b)
+	dir := smallApp(b)
+	ctx := context.Background()
+	var buildNs, promoteNs time.Duration
+	before := len(sim.Requests())
+	for b.Loop() {
+		st := &pipeline.State{Rack: c, RackName: "bench", App: app, Log: zerolog.Nop(), Secrets: report.NewSecrets(), Poll: pipeline.DefaultPoll}
+		if err := pipeline.Run(ctx, st, []pipeline.Step{steps.Build{Dir: dir}, steps.Promote{}}); err != nil {
+			b.Fatal(err)
+		}
+		buildNs += time.Duration(st.Steps[0].Duration)
+		promoteNs += time.Duration(st.Steps[1].Duration)
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(len(sim.Requests())-before)/n, "requests/op")
+	b.ReportMetric(float64(buildNs.Milliseconds())/n, "build-ms/op")
+	b.ReportMetric(float64(promoteNs.Milliseconds())/n, "promote-ms/op")
+}
+
+// BenchmarkPackageUpload packages a generated tree and uploads it to the
+// simulated Rack over loopback, as the build step does. MB/s is over the
+// packaged (uncompressed) bytes; sent-MB/op is what went over the wire.
+func BenchmarkPackageUpload(b *testing.B) {
+	files, mb := envInt(b, "BENCH_FILES", 2000), envInt(b, "BENCH_MB", 50)
+	dir := b.TempDir()
+	total, err := gentree.Generate(dir, files, int64(mb)<<20)
+	require.NoError(b, err)
+	_, c := instantRack(b)
+	ctx := context.Background()
+	b.SetBytes(total)
+	var sent int64
+	for b.Loop() {
+		open := source.Reader(ctx, source.Options{Dir: dir})
+		var cur *countReader
+		_, err := c.ObjectStore(ctx, app, "tmp/bench.tgz", func() (io.Reader, error) {
+			rc, err := open()
+			if err != nil {
+				return nil, err
+			}
+			if cur != nil {
+				cur.Close()
+			}
+			cur = &countReader{ReadCloser: rc}
+			return cur, nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		cur.Close()
+		sent += cur.n
+	}
+	b.ReportMetric(float64(sent)/float64(b.N)/1e6, "sent-MB/op")
+	b.ReportMetric(float64(sent)/float64(b.N)/float64(total), "ratio")
+}
+
+type countReader struct {
+	io.ReadCloser
+	n int64
+}
+
+func (c *countReader) Read(p []byte) (int, error) {
+	n, err := c.ReadCloser.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func envInt(tb testing.TB, name string, def int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	require.NoError(tb, err, name)
+	return n
+}
