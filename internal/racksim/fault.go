@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"time"
 )
@@ -212,7 +211,7 @@ func faultPathAllowed(patterns []string, method, path string) bool {
 // applyFault answers a request with its fault; serve is the normal answer.
 func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f fault, serve func(http.ResponseWriter, *http.Request)) {
 	if f.processed {
-		serve(httptest.NewRecorder(), r) // the Rack acts; its answer is lost
+		serve(&lostAnswer{header: http.Header{}}, r) // the Rack acts; its answer is lost
 	}
 	switch f.kind {
 	case FaultSlow:
@@ -241,6 +240,14 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f fault, ser
 		resetConnection(w)
 	}
 }
+
+// lostAnswer is where the answer of a request processed before its fault
+// goes: nowhere.
+type lostAnswer struct{ header http.Header }
+
+func (l *lostAnswer) Header() http.Header         { return l.header }
+func (l *lostAnswer) Write(p []byte) (int, error) { return len(p), nil }
+func (l *lostAnswer) WriteHeader(int)             {}
 
 // resetConnection drops the client's connection without an answer.
 func resetConnection(w http.ResponseWriter) {
