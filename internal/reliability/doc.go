@@ -12,11 +12,11 @@
 // The package holds tests only. Run the short version (well under a minute)
 // with its figures printed:
 //
-//	go test -count=1 -v -run TestReliability ./internal/reliability
+//	go test -count=1 -v ./internal/reliability
 //
 // and the long version (more of everything, more seeds; minutes) with
 //
-//	CONVOX_CI_RELIABILITY=long go test -count=1 -v -timeout 30m -run TestReliability ./internal/reliability
+//	CONVOX_CI_RELIABILITY=long go test -count=1 -v -timeout 30m ./internal/reliability
 //
 // Each figure line starts with "reliability:" so that CI output can be
 // searched for it.
