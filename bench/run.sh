@@ -13,8 +13,9 @@
 #   (c) orchestration overhead per deploy: wall time of `convox-ci deploy`
 #       of a small app (examples/app) minus the simulated Rack's own build
 #       and rollout time; median of --deploys runs with a Rack that answers
-#       at once, and of --slow-deploys runs with a 2 s build and a 5 s
-#       rollout (target: <= 0.5 s)
+#       at once (target: <= 0.5 s), and of --slow-deploys runs with a 2 s
+#       build and rollouts of 1.3, 2.9, 4.6 and 6.1 s in turn (the lag of
+#       polling where the protocol has no signal)
 #   (d) binary size (target <= 15 MB) and `convox-ci version` start-up time
 #       (median of 50 runs, hyperfine when available)
 #
@@ -28,7 +29,7 @@
 #                     has 10 GB free; it takes about 5 minutes the first time)
 #   --rounds N        packaging rounds at 300 MB, best taken (default 3)
 #   --deploys N       deploys against the instant Rack (default 20)
-#   --slow-deploys N  deploys against the 2 s / 5 s Rack (default 5; 0 skips)
+#   --slow-deploys N  deploys against the slow Rack (default 8; 0 skips)
 #   --convox PATH     also measure this Convox CLI binary the same way
 #                     (`convox build`, `convox deploy`) for comparison
 #
@@ -41,7 +42,7 @@
 # stdout. The machine may be shared: the load average is printed with it.
 set -eu
 
-big=auto rounds=3 deploys=20 slow=5 convox=
+big=auto rounds=3 deploys=20 slow=8 convox=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--big) big=yes ;;
@@ -162,13 +163,13 @@ if [ "$big" = yes ]; then
 	fi
 fi
 
-echo "deploys: $deploys instant, $slow with a 2 s build and a 5 s rollout" >&2
+echo "deploys: $deploys instant, $slow with a 2 s build and 1.3-6.1 s rollouts" >&2
 app=$work/app
 cp -R "$repo/examples/app" "$app"
 s=$("$work/measure" -n "$deploys" -discard=false -dir "$app" -- "$bin" deploy --log-format json . 2>>"$work/runs.log" | tail -1)
 ov=$(kv overhead "$s") ovmin=$(kv overhead_min "$s") ovmax=$(kv overhead_max "$s")
 if [ "$slow" -gt 0 ]; then
-	s=$("$work/measure" -n "$slow" -build 2s -rollout 5s -discard=false -dir "$app" -- "$bin" deploy --log-format json . 2>>"$work/runs.log" | tail -1)
+	s=$("$work/measure" -n "$slow" -build 2s -rollout 1.3s,2.9s,4.6s,6.1s -discard=false -dir "$app" -- "$bin" deploy --log-format json . 2>>"$work/runs.log" | tail -1)
 	sov=$(kv overhead "$s") sovmax=$(kv overhead_max "$s")
 fi
 if [ -n "$convox" ]; then
@@ -223,7 +224,7 @@ cat <<EOF
 | (c) orchestration overhead per deploy, instant Rack (median of $deploys) | $ov s (min $ovmin, max $ovmax) | Convox CLI: $(cli "${rov:-} s" "21.6 s (issue; wire/deploy.txt: 22.09 s)") | <= 0.5 s | $(ok "$ov <= 0.5") |
 EOF
 [ "$slow" -gt 0 ] && cat <<EOF
-| (c) overhead, Rack with 2 s build + 5 s rollout (median of $slow) | $sov s (max $sovmax) | | <= 0.5 s | $(ok "$sov <= 0.5") |
+| (c) overhead, Rack with a 2 s build and 1.3-6.1 s rollouts (median of $slow) | $sov s (max $sovmax) | | (<= 0.5 s) | $(ok "$sov <= 0.5") |
 EOF
 cat <<EOF
 | (d) binary size | $(mb "$size") ($size bytes) | Convox CLI: $(cli "$(mb "${rsize:-0}")" "110 MB (issue)") | <= 15 MB | $(ok "$size <= 15000000") |

@@ -134,3 +134,40 @@ func envInt(tb testing.TB, name string, def int) int {
 	require.NoError(tb, err, name)
 	return n
 }
+
+// rollouts are the simulated rollout times BenchmarkPromoteLag cycles
+// through: spread so that no poll schedule is lucky on all of them.
+var rollouts = []time.Duration{1300 * time.Millisecond, 2900 * time.Millisecond, 4600 * time.Millisecond, 6100 * time.Millisecond}
+
+// BenchmarkPromoteLag promotes a fresh release while the simulated Rack
+// takes 1.3 to 6.1 s to roll it out (cycling through rollouts), and reports
+// lag-ms/op: how long after the rollout ended the promote step noticed.
+// That lag is the price of polling where the protocol has no signal; each
+// sub-benchmark uses a different Poll.Max. Slow (several seconds per op):
+//
+//	go test -run '^$' -bench PromoteLag -benchtime 8x ./bench/deploy
+func BenchmarkPromoteLag(b *testing.B) {
+	for _, max := range []time.Duration{pipeline.DefaultPoll.Max, time.Second, 500 * time.Millisecond} {
+		b.Run("max="+max.String(), func(b *testing.B) {
+			sim, c := instantRack(b)
+			ctx := context.Background()
+			poll := pipeline.Poll{Min: pipeline.DefaultPoll.Min, Max: max}
+			var lag time.Duration
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				env := "N=" + strconv.Itoa(i)
+				r, err := c.ReleaseCreate(ctx, app, rack.ReleaseCreateOptions{Env: &env})
+				require.NoError(b, err)
+				rollout := rollouts[i%len(rollouts)]
+				sim.SetRolloutDuration(rollout)
+				st := &pipeline.State{Rack: c, RackName: "bench", App: app, Log: zerolog.Nop(), Secrets: report.NewSecrets(), Poll: poll}
+				b.StartTimer()
+				if err := pipeline.Run(ctx, st, []pipeline.Step{steps.Promote{Release: r.ID}}); err != nil {
+					b.Fatal(err)
+				}
+				lag += time.Duration(st.Steps[0].Duration) - rollout
+			}
+			b.ReportMetric(float64(lag.Milliseconds())/float64(b.N), "lag-ms/op")
+		})
+	}
+}

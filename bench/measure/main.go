@@ -3,7 +3,7 @@
 // wall time, when the source upload ended and how many bytes it carried,
 // the simulated Rack's own build and rollout time, and the client's peak RSS.
 //
-//	measure [-n 5] [-build 0s] [-rollout 0s] [-dir DIR] -- CMD ARGS...
+//	measure [-n 5] [-build 0s] [-rollout 0s[,2s,...]] [-dir DIR] -- CMD ARGS...
 //
 // The client gets CONVOX_HOST, CONVOX_PASSWORD, CONVOX_APP and RACK_URL for
 // the simulated Rack (and HOME set to an empty directory, so no saved login
@@ -55,7 +55,7 @@ const password = "bench-password-0d6f"
 func main() {
 	n := flag.Int("n", 1, "runs")
 	build := flag.Duration("build", 0, "simulated build duration")
-	rollout := flag.Duration("rollout", 0, "simulated rollout duration")
+	rollout := flag.String("rollout", "0s", "simulated rollout duration; a comma-separated list is cycled through, one per run")
 	app := flag.String("app", "bench", "app name")
 	dir := flag.String("dir", "", "working directory of the client (default: the current one)")
 	discard := flag.Bool("discard", true, "count upload bodies and hand the Rack a small stand-in source")
@@ -66,7 +66,16 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: measure [-n N] [-build D] [-rollout D] [-dir DIR] -- CMD ARGS...")
 		os.Exit(2)
 	}
-	if err := run(config{n: *n, build: *build, rollout: *rollout, app: *app, dir: *dir, discard: *discard, logs: *logs, timeout: *timeout, argv: flag.Args()}); err != nil {
+	var rollouts []time.Duration
+	for _, v := range strings.Split(*rollout, ",") {
+		d, err := time.ParseDuration(strings.TrimSpace(v))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "measure: -rollout:", err)
+			os.Exit(2)
+		}
+		rollouts = append(rollouts, d)
+	}
+	if err := run(config{n: *n, build: *build, rollouts: rollouts, app: *app, dir: *dir, discard: *discard, logs: *logs, timeout: *timeout, argv: flag.Args()}); err != nil {
 		fmt.Fprintln(os.Stderr, "measure:", err)
 		os.Exit(1)
 	}
@@ -74,7 +83,8 @@ func main() {
 
 type config struct {
 	n              int
-	build, rollout time.Duration
+	build          time.Duration
+	rollouts       []time.Duration
 	app, dir, logs string
 	discard        bool
 	timeout        time.Duration
@@ -101,7 +111,6 @@ func run(cfg config) error {
 	defer sim.Close()
 	// Options treat 0 as "the default"; the setters take 0 as 0.
 	sim.SetBuildDuration(cfg.build)
-	sim.SetRolloutDuration(cfg.rollout)
 	standIn, err := standInSource()
 	if err != nil {
 		return err
@@ -132,7 +141,9 @@ func run(cfg config) error {
 	var results []result
 	fails := 0
 	for i := range cfg.n {
-		r, err := once(cfg, rec, env, i)
+		rollout := cfg.rollouts[i%len(cfg.rollouts)]
+		sim.SetRolloutDuration(rollout)
+		r, err := once(cfg, rec, env, i, rollout)
 		if err != nil {
 			return err
 		}
@@ -152,7 +163,7 @@ func run(cfg config) error {
 }
 
 // once runs the client one time.
-func once(cfg config, rec *recorder, env []string, i int) (result, error) {
+func once(cfg config, rec *recorder, env []string, i int, rollout time.Duration) (result, error) {
 	rec.reset()
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.timeout)
 	defer cancel()
@@ -199,7 +210,7 @@ func once(cfg config, rec *recorder, env []string, i int) (result, error) {
 		r.SimBuild = ev.buildDone.Sub(ev.buildCreated).Seconds()
 	}
 	if ev.promoted {
-		r.SimRollout = cfg.rollout.Seconds()
+		r.SimRollout = rollout.Seconds()
 	}
 	r.Overhead = r.Wall - r.SimBuild - r.SimRollout
 	return r, nil
