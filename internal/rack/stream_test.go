@@ -3,10 +3,12 @@ package rack
 import (
 	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -272,4 +274,43 @@ func TestPartialSuffix(t *testing.T) {
 	require.Equal(t, 5, partialSuffix([]byte("xF1E49"), m))
 	require.Equal(t, len(m)-1, partialSuffix(m[:len(m)-1], m))
 	require.Equal(t, 0, partialSuffix(nil, m))
+}
+
+func TestExecHandshakeRetriedOnlyWhenRefused(t *testing.T) {
+	for name, tc := range map[string]struct {
+		status   int
+		attempts int
+	}{
+		"429 is retried":               {http.StatusTooManyRequests, 3},
+		"503 is retried":               {http.StatusServiceUnavailable, 3},
+		"502 is not (it may have run)": {http.StatusBadGateway, 1},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var n atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if n.Add(1) < 3 {
+					w.Header().Set("Retry-After", "0")
+					http.Error(w, "busy", tc.status)
+					return
+				}
+				conn, err := websocket.Accept(w, r, nil)
+				if err != nil {
+					return
+				}
+				conn.Write(r.Context(), websocket.MessageText, []byte(ExitMarker+"0\n"))
+				conn.Write(r.Context(), websocket.MessageBinary, nil)
+			}))
+			defer srv.Close()
+			c, err := New(Config{Host: srv.URL, Password: "pw-123456", RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond})
+			require.NoError(t, err)
+			code, err := c.ProcessExec(context.Background(), "app", "pid", "bin/migrate", ExecOptions{}, nil, io.Discard)
+			require.Equal(t, tc.attempts, int(n.Load()))
+			if tc.attempts == 1 {
+				require.Error(t, err)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, 0, code)
+		})
+	}
 }

@@ -33,9 +33,9 @@ func (c *Client) stream(ctx context.Context, path string, header http.Header, fn
 	return fn(ctx, conn)
 }
 
-// dial opens a websocket as the CLI does (PROTOCOL.md §3): the auth headers
-// without Accept/Content-Type, Origin = the endpoint's scheme://host, no
-// subprotocol, no compression, the client's TLS settings.
+// dial opens a websocket, retrying only where the stream provably never
+// started: the connection was refused, or the handshake was answered 429 or
+// 503 (Retry-After honoured). An exec is therefore never run twice.
 func (c *Client) dial(ctx context.Context, path string, header http.Header) (*websocket.Conn, error) {
 	if err := c.resolve(ctx); err != nil {
 		return nil, err
@@ -43,6 +43,32 @@ func (c *Client) dial(ctx context.Context, path string, header http.Header) (*we
 	if err := c.preflight(ctx, path); err != nil {
 		return nil, err
 	}
+	for attempt := 0; ; attempt++ {
+		conn, resp, err := c.dialOnce(ctx, path, header)
+		if err == nil {
+			return conn, nil
+		}
+		status := 0
+		if resp != nil {
+			status = resp.StatusCode
+		}
+		retryable := status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable || (status == 0 && notSent(err))
+		if !retryable || attempt >= c.http.RetryMax || ctx.Err() != nil {
+			return nil, err
+		}
+		c.log.Warn().Str("path", path).Int("status", status).Int("attempt", attempt+1).Msg("stream refused before it started; retrying")
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(backoff(c.http.RetryWaitMin, c.http.RetryWaitMax, attempt, resp)):
+		}
+	}
+}
+
+// dialOnce opens a websocket as the CLI does (PROTOCOL.md §3): the auth
+// headers without Accept/Content-Type, Origin = the endpoint's
+// scheme://host, no subprotocol, no compression, the client's TLS settings.
+func (c *Client) dialOnce(ctx context.Context, path string, header http.Header) (*websocket.Conn, *http.Response, error) {
 	h := http.Header{}
 	for k, v := range header {
 		h[k] = v
@@ -62,13 +88,13 @@ func (c *Client) dial(ctx context.Context, path string, header http.Header) (*we
 				resp.Body.Close()
 			}
 			msg := errorMessage(resp.StatusCode, resp.Header.Get("Content-Type"), body)
-			return nil, &Error{Kind: Classify(resp.StatusCode, msg), Status: resp.StatusCode, Message: "stream refused: " + msg,
+			return nil, resp, &Error{Kind: Classify(resp.StatusCode, msg), Status: resp.StatusCode, Message: "stream refused: " + msg,
 				Method: http.MethodGet, Path: path, Host: c.Host()}
 		}
-		return nil, c.transportError(http.MethodGet, path, err)
+		return nil, nil, c.transportError(http.MethodGet, path, err)
 	}
 	conn.SetReadLimit(wsReadLimit)
-	return conn, nil
+	return conn, resp, nil
 }
 
 // keepAlive pings every c.ping; the Rack does not answer (wire), so a
