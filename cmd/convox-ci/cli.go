@@ -191,7 +191,7 @@ func (rt *runtime) stillRunning() string {
 	case step == "building" && r.BuildID != "":
 		return fmt.Sprintf("Build %s may still be running on the Rack (rack %s, app %s); nothing was promoted.", r.BuildID, r.Rack, r.App)
 	case step == "building":
-		return "The source upload was cut short; no build was started."
+		return fmt.Sprintf("A build may have been created on rack %s for app %s just before the interruption (its description carries a [convox-ci:...] marker); nothing was promoted.", r.Rack, r.App)
 	case step == "promoting":
 		return fmt.Sprintf("Release %s may still be rolling out on rack %s, app %s: the Rack finishes or rolls back by itself.", r.ReleaseID, r.Rack, r.App)
 	case strings.HasPrefix(step, "running"):

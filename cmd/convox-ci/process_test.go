@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -47,6 +48,24 @@ func command(t *testing.T, env map[string]string, args ...string) *exec.Cmd {
 	return cmd
 }
 
+// syncBuffer is a buffer a process writes to while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
 func TestSignalStopsPromptlyAndSaysWhatMayStillRun(t *testing.T) {
 	for name, tc := range map[string]struct {
 		sig  syscall.Signal
@@ -59,11 +78,12 @@ func TestSignalStopsPromptlyAndSaysWhatMayStillRun(t *testing.T) {
 			rk := newRack(t, racksim.Options{})
 			rk.sim.SetBuildDuration(time.Minute)
 			cmd := command(t, nil, "deploy", appDir(t))
-			var stderr bytes.Buffer
-			cmd.Stderr = &stderr
+			stderr := &syncBuffer{}
+			cmd.Stderr = stderr
 			require.NoError(t, cmd.Start())
 
-			require.Eventually(t, func() bool { return len(rk.sim.Rack("").Builds(testApp)) > 1 }, 20*time.Second, 20*time.Millisecond, "the build never started")
+			// signal once the client knows its build (it logs "build started")
+			require.Eventually(t, func() bool { return strings.Contains(stderr.String(), `"message":"build started"`) }, 20*time.Second, 10*time.Millisecond, "the build never started")
 			sent := time.Now()
 			require.NoError(t, cmd.Process.Signal(tc.sig))
 			done := make(chan error, 1)
@@ -74,7 +94,7 @@ func TestSignalStopsPromptlyAndSaysWhatMayStillRun(t *testing.T) {
 				cmd.Process.Kill()
 				t.Fatalf("still running 10 s after %v", tc.sig)
 			}
-			canary.add(t.Name()+" stderr", stderr.Bytes())
+			canary.add(t.Name()+" stderr", []byte(stderr.String()))
 			t.Logf("stopped %s after the signal", time.Since(sent).Round(time.Millisecond))
 			require.Equal(t, tc.code, cmd.ProcessState.ExitCode(), stderr.String())
 			require.Contains(t, stderr.String(), "may still be running on the Rack")
