@@ -25,6 +25,16 @@ type simulateCmd struct {
 	InsecureHTTP bool     `name:"insecure-http" help:"Serve plain HTTP instead of HTTPS."`
 	Console      bool     `help:"Answer as Console: racks selected by the Rack header (org/rack), deploy-key scope enforced."`
 	Racks        []string `name:"console-rack" help:"Console mode: racks served (org/rack, repeatable)." default:"org/staging,org/production"`
+	FaultRate    float64  `name:"fault-rate" help:"Share of requests answered with a fault (429, 502, 503, reset, slow, cut stream), 0 to 1."`
+	Seed         int64    `help:"Seed of the fault injection, to replay a run." default:"1"`
+}
+
+// Validate checks the fault rate before anything starts.
+func (c simulateCmd) Validate() error {
+	if c.FaultRate < 0 || c.FaultRate > 1 {
+		return fmt.Errorf("--fault-rate %v: give a share from 0 to 1, e.g. 0.3", c.FaultRate)
+	}
+	return nil
 }
 
 // simServer is a simulated Rack served on a local address.
@@ -103,7 +113,8 @@ func (c *simulateCmd) Run(rt *runtime, g *Globals) error {
 			apps = append(apps, a)
 		}
 	}
-	sim := racksim.New(racksim.Options{Password: pw, Apps: apps, Console: c.Console, Racks: c.Racks, DeployKey: c.Console, Logger: rt.log})
+	sim := racksim.New(racksim.Options{Password: pw, Apps: apps, Console: c.Console, Racks: c.Racks, DeployKey: c.Console, Logger: rt.log,
+		Faults: racksim.Faults{Rate: c.FaultRate, Seed: c.Seed}})
 	ctx, cancel := context.WithCancel(rt.ctx)
 	defer cancel()
 	s, err := serveSim(ctx, sim, c.Listen, c.InsecureHTTP)
@@ -118,7 +129,7 @@ func (c *simulateCmd) Run(rt *runtime, g *Globals) error {
 	if c.Console {
 		fmt.Fprintf(rt.stdout, "export CONVOX_RACK=%s\n", c.Racks[0])
 	}
-	rt.log.Info().Str("url", s.url).Bool("console", c.Console).Strs("apps", apps).Msg("simulated Rack serving; interrupt to stop")
+	rt.log.Info().Str("url", s.url).Bool("console", c.Console).Strs("apps", apps).Float64("fault_rate", c.FaultRate).Int64("seed", c.Seed).Msg("simulated Rack serving; interrupt to stop")
 	<-rt.ctx.Done()
 	if errors.Is(rt.ctx.Err(), context.DeadlineExceeded) {
 		return nil // --timeout bounds a simulator run too
