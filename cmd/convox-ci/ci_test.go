@@ -104,6 +104,10 @@ func TestCIOnMasterBuildsMigratesAndPromotesOnStaging(t *testing.T) {
 	require.Contains(t, out, "target=staging\n")
 	require.Contains(t, readFile(t, summary), "| Release | "+builds[0].Release+" |")
 	require.Contains(t, res.stdout, "::add-mask::"+testPassword)
+	group := strings.Index(res.stderr, "::group::build "+builds[0].ID+" log\n")
+	line := strings.Index(res.stderr, "Step 1/2 : FROM scratch")
+	end := strings.Index(res.stderr, "::endgroup::\n")
+	require.True(t, group >= 0 && group < line && line < end, "build log lines are folded in a group")
 }
 
 func TestCIOnATagImportsTheStagingBuildOfThatCommitIntoProduction(t *testing.T) {

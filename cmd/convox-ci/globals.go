@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	goruntime "runtime"
@@ -146,7 +147,16 @@ func (g *Globals) state(rt *runtime, rackName, app string) (*pipeline.State, err
 		name = c.Host()
 	}
 	rt.result.Rack, rt.result.App = name, app
+	var group func(string) func()
+	if rt.github {
+		// Workflow commands bracket the log lines, so they share the log's stream and order.
+		group = func(title string) func() {
+			fmt.Fprintf(rt.stderr, "::group::%s\n", title)
+			return func() { fmt.Fprintln(rt.stderr, "::endgroup::") }
+		}
+	}
 	return &pipeline.State{
+		Group:    group,
 		Rack:     c,
 		RackName: name,
 		App:      app,

@@ -38,6 +38,7 @@ type State struct {
 	Secrets  *report.Secrets // values to keep out of every output
 	Connect  func(rackName string) (*rack.Client, error)
 	Poll     Poll
+	Group    func(title string) (end func()) // folds a stream's lines in the CI's log (GitHub ::group::); nil: no folding
 
 	Commit      string // the commit being built, for descriptions and import-by-commit
 	Description string // the default build description
@@ -47,6 +48,15 @@ type State struct {
 	Promoted  bool   // set by promote
 
 	Steps []report.StepResult
+}
+
+// Fold starts a folded section of the CI log, when the CI has them, and
+// returns what ends it.
+func (st *State) Fold(title string) func() {
+	if st.Group == nil {
+		return func() {}
+	}
+	return st.Group(title)
 }
 
 // Poll sets how waits poll the Rack where the protocol has no signal:

@@ -79,6 +79,7 @@ func (b Build) Run(ctx context.Context, st *pipeline.State) error {
 func WaitBuild(ctx context.Context, st *pipeline.State, id string) (*rack.Build, error) {
 	logCtx, stopLogs := context.WithCancel(ctx)
 	defer stopLogs()
+	defer st.Fold("build " + id + " log")()
 	logsDone := make(chan error, 1)
 	go func() {
 		lines := report.LineWriter(func(line string) {
