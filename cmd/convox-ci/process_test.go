@@ -30,7 +30,14 @@ func TestMain(m *testing.M) {
 			fmt.Fprintf(os.Stderr, "secret canary: %d output(s) carry a secret value:\n%s\n", len(leaks), strings.Join(leaks, "\n"))
 			code = 1
 		} else {
-			fmt.Printf("secret canary: %d outputs (%d bytes) scanned for %d secret values: none found\n", canary.count(), canary.size(), len(canarySecrets))
+			line := fmt.Sprintf("secret canary: %d outputs (%d bytes) of runs at debug level scanned for %d secret values: 0 found", canary.count(), canary.size(), len(canarySecrets))
+			fmt.Println(line)
+			if path := os.Getenv("CONVOX_CI_FIGURES"); path != "" {
+				if f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
+					fmt.Fprintln(f, line)
+					f.Close()
+				}
+			}
 		}
 	}
 	os.Exit(code)

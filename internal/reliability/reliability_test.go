@@ -390,9 +390,18 @@ func detail(t *testing.T, format string, args ...any) {
 	t.Log("reliability: " + fmt.Sprintf(format, args...))
 }
 
-// summary prints one line of figures to stdout, for CI output.
+// summary prints one line of figures to stdout, for CI output, and appends
+// it to $CONVOX_CI_FIGURES when set (go test hides a passing package's
+// stdout; .ci/run prints that file).
 func summary(format string, args ...any) {
-	fmt.Println("reliability: " + fmt.Sprintf(format, args...))
+	line := "reliability: " + fmt.Sprintf(format, args...)
+	fmt.Println(line)
+	if path := os.Getenv("CONVOX_CI_FIGURES"); path != "" {
+		if f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
+			fmt.Fprintln(f, line)
+			f.Close()
+		}
+	}
 }
 
 func pct(f float64) string { return fmt.Sprintf("%.1f%%", 100*f) }
