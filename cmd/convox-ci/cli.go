@@ -11,6 +11,7 @@ import (
 
 	"github.com/alecthomas/kong"
 
+	"github.com/convox-ci/convox-ci/internal/cienv"
 	"github.com/convox-ci/convox-ci/internal/rack"
 	"github.com/convox-ci/convox-ci/internal/report"
 )
@@ -110,23 +111,27 @@ func quietCommand(command string) bool {
 }
 
 func newRuntime(ctx context.Context, g *Globals, stdin io.Reader, stdout, stderr io.Writer, quiet bool) (*runtime, error) {
+	channels, err := cienv.DetectOutputs(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("reading the CI's output settings: %w", err)
+	}
 	rt := &runtime{
 		ctx:     ctx,
 		stdin:   stdin,
 		stdout:  stdout,
 		stderr:  stderr,
 		secrets: report.NewSecrets(),
-		github:  os.Getenv("GITHUB_ACTIONS") == "true",
+		github:  channels.GitHubActions,
 		outputs: report.Outputs{ResultFile: g.ResultFile},
 	}
-	if rt.github && !quiet {
-		rt.outputs.GitHubOutput = os.Getenv("GITHUB_OUTPUT")
-		rt.outputs.GitHubStepSummary = os.Getenv("GITHUB_STEP_SUMMARY")
-		// GitHub masks what it is told to: every secret, as soon as it is known.
-		rt.secrets.OnAdd(func(v string) { fmt.Fprintf(stdout, "::add-mask::%s\n", v) })
-	}
-	if os.Getenv("CIRCLECI") == "true" && !quiet {
-		rt.outputs.BashEnv = os.Getenv("BASH_ENV")
+	if !quiet {
+		rt.outputs.GitHubOutput = channels.GitHubOutput
+		rt.outputs.GitHubStepSummary = channels.GitHubStepSummary
+		rt.outputs.BashEnv = channels.BashEnv
+		if rt.github {
+			// GitHub masks what it is told to: every secret, as soon as it is known.
+			rt.secrets.OnAdd(func(v string) { fmt.Fprintf(stdout, "::add-mask::%s\n", v) })
+		}
 	}
 	rt.secrets.Add(g.Password)
 	color := false
