@@ -206,8 +206,8 @@ func once(cfg config, rec *recorder, env []string, i int, rollout time.Duration)
 		r.Bytes = ev.bytes
 	}
 	r.ClientUpload = clientUpload(out.Bytes())
-	if !ev.buildCreated.IsZero() && !ev.buildDone.IsZero() {
-		r.SimBuild = ev.buildDone.Sub(ev.buildCreated).Seconds()
+	if !ev.buildStarted.IsZero() && !ev.buildEnded.IsZero() {
+		r.SimBuild = ev.buildEnded.Sub(ev.buildStarted).Seconds()
 	}
 	if ev.promoted {
 		r.SimRollout = rollout.Seconds()
@@ -280,14 +280,14 @@ func extreme(rs []result, better func(a, b float64) bool) float64 {
 
 // events are what the recorder saw during one run.
 type events struct {
-	uploadStart, uploadEnd  time.Time
-	bytes                   int64
-	buildCreated, buildDone time.Time
-	promoted                bool
+	uploadStart, uploadEnd   time.Time
+	bytes                    int64
+	buildStarted, buildEnded time.Time // the Rack's own times of the build
+	promoted                 bool
 }
 
-// recorder wraps the simulated Rack and notes when the upload, the build
-// and the promote happened.
+// recorder wraps the simulated Rack and notes when the upload happened, the
+// build's own start and end, and whether a promote happened.
 type recorder struct {
 	next    http.Handler
 	discard bool
@@ -345,12 +345,6 @@ func (rc *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rc.ev.uploadStart, rc.ev.uploadEnd, rc.ev.bytes = start, end, body.n
 		rc.mu.Unlock()
 		return
-	case r.Method == http.MethodPost && strings.HasSuffix(path, "/builds"):
-		rc.next.ServeHTTP(w, r)
-		rc.mu.Lock()
-		rc.ev.buildCreated = time.Now()
-		rc.mu.Unlock()
-		return
 	case r.Method == http.MethodPost && strings.HasSuffix(path, "/promote"):
 		rc.next.ServeHTTP(w, r)
 		rc.mu.Lock()
@@ -361,14 +355,13 @@ func (rc *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rw := &statusWriter{ResponseWriter: w}
 		rc.next.ServeHTTP(rw, r)
 		var b struct {
-			Status string    `json:"status"`
-			Ended  time.Time `json:"ended"`
+			Status  string    `json:"status"`
+			Started time.Time `json:"started"`
+			Ended   time.Time `json:"ended"`
 		}
 		if json.Unmarshal(rw.body.Bytes(), &b) == nil && (b.Status == "complete" || b.Status == "failed") {
 			rc.mu.Lock()
-			if rc.ev.buildDone.IsZero() || b.Ended.Before(rc.ev.buildDone) {
-				rc.ev.buildDone = b.Ended
-			}
+			rc.ev.buildStarted, rc.ev.buildEnded = b.Started, b.Ended
 			rc.mu.Unlock()
 		}
 		return
