@@ -11,7 +11,7 @@
 #   (b) peak RSS of the convox-ci process during that build, at 300 MB and
 #       (with --big) at 3 GB / 200,000 files (target: <= 64 MiB, flat)
 #   (c) orchestration overhead per deploy: wall time of `convox-ci deploy`
-#       of a small app (examples/app) minus the simulated Rack's own build
+#       of a small app (examples/app, as a one-commit git checkout) minus the simulated Rack's own build
 #       and rollout time; median of --deploys runs with a Rack that answers
 #       at once (target: <= 0.5 s), and of --slow-deploys runs with a 2 s
 #       build and rollouts of 1.3, 2.9, 4.6 and 6.1 s in turn (the lag of
@@ -124,8 +124,10 @@ build() {
 # best FILE COLUMN: the smallest value of COLUMN in FILE.
 best() { sort -g -k"$2" "$1" | head -1 | cut -d' ' -f"$2"; }
 
-# Warm the page cache so the first round is not a disk benchmark.
-tar -C "$tree" -c . > /dev/null
+# warm DIR: read the tree into the page cache so the first round is not a
+# disk benchmark (through a pipe: GNU tar skips reading files for /dev/null).
+warm() { tar -C "$1" -c . | cat > /dev/null; }
+warm "$tree"
 
 echo "packaging at 300 MB: $rounds rounds" >&2
 : > "$work/p1"; : > "$work/p6"; : > "$work/ours"; : > "$work/real"
@@ -153,7 +155,7 @@ fi
 
 if [ "$big" = yes ]; then
 	echo "packaging at 3 GB: 1 round" >&2
-	tar -C "$bigtree" -c . > /dev/null
+	warm "$bigtree"
 	bp1=$(pigzrun 1 "$bigtree")
 	s=$(build "$bin" "$bigtree" build --log-format json)
 	bup=$(kv upload "$s") bupb=$(kv bytes "$s") brss=$(kv rss_max_kib "$s")
@@ -166,6 +168,11 @@ fi
 echo "deploys: $deploys instant, $slow with a 2 s build and 1.3-6.1 s rollouts" >&2
 app=$work/app
 cp -R "$repo/examples/app" "$app"
+# A checkout with one commit, as in CI (both clients ask git about it).
+if command -v git >/dev/null; then
+	git -C "$app" init -q && git -C "$app" add -A &&
+		git -C "$app" -c user.name=bench -c user.email=bench@example.org commit -qm "bench app" || true
+fi
 s=$("$work/measure" -n "$deploys" -discard=false -dir "$app" -- "$bin" deploy --log-format json . 2>>"$work/runs.log" | tail -1)
 ov=$(kv overhead "$s") ovmin=$(kv overhead_min "$s") ovmax=$(kv overhead_max "$s")
 if [ "$slow" -gt 0 ]; then
@@ -195,7 +202,13 @@ else
 	start=$(sort -n "$work/st" | awk '{ v[NR] = $1 } END { printf "%.1f", v[int((NR + 1) / 2)] / 1000 }')
 	how="shell loop of 50, median"
 fi
-if [ -n "$convox" ]; then rsize=$(stat -c %s "$convox"); fi
+if [ -n "$convox" ]; then
+	rsize=$(stat -c %s "$convox")
+	if command -v hyperfine >/dev/null; then
+		hyperfine -N --warmup 5 --runs 50 --export-csv "$work/hf.csv" "$convox version" > /dev/null 2>&1
+		rstart=$(awk -F, 'NR == 2 { printf "%.1f ms", $4 * 1000 }' "$work/hf.csv")
+	fi
+fi
 load_end=$(load)
 
 # The table.
@@ -228,7 +241,7 @@ EOF
 EOF
 cat <<EOF
 | (d) binary size | $(mb "$size") ($size bytes) | Convox CLI: $(cli "$(mb "${rsize:-0}")" "110 MB (issue)") | <= 15 MB | $(ok "$size <= 15000000") |
-| (d) \`convox-ci version\` start-up | $start ms ($how) | | | |
+| (d) \`convox-ci version\` start-up | $start ms ($how) | Convox CLI \`convox version\`: $(cli "${rstart:-not measured}" "not run (--convox)") | | |
 
 load average (1/5/15 min): $load_start at the start, $load_end at the end; $cpus CPUs
 EOF
