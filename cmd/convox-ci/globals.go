@@ -62,9 +62,6 @@ func (g *Globals) client(rt *runtime, rackName string) (*rack.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	if g.InsecureSkipVerify {
-		rt.log.Warn().Str("host", hostOnly(creds.host, creds.rackURL)).Msg("TLS verification is OFF (--insecure-skip-verify): anyone on the path can read the key and impersonate the Rack")
-	}
 	c, err := rack.New(rack.Config{
 		Host:               creds.host,
 		Password:           creds.password,

@@ -71,6 +71,23 @@ type Client struct {
 	session   string
 }
 
+// userinfo is the Basic-auth user and password: "convox" and password,
+// unless the URL carries them (its password wins only with urlWins, as
+// RACK_URL's does); the URL keeps no credentials afterwards.
+func userinfo(u *url.URL, password string, urlWins bool) (string, string) {
+	user := "convox"
+	if u.User != nil {
+		if name := u.User.Username(); name != "" {
+			user = name
+		}
+		if pw, ok := u.User.Password(); ok && (urlWins || password == "") {
+			password = pw
+		}
+	}
+	u.User = nil
+	return user, password
+}
+
 // New checks cfg and builds the client (one retryablehttp client for all
 // plain calls, one websocket dialer). It sends nothing.
 func New(cfg Config) (*Client, error) {
@@ -85,16 +102,7 @@ func New(cfg Config) (*Client, error) {
 		if err != nil {
 			return nil, err
 		}
-		c.user, c.password = "convox", cfg.Password
-		if u.User != nil {
-			if name := u.User.Username(); name != "" {
-				c.user = name
-			}
-			if pw, ok := u.User.Password(); ok {
-				c.password = pw
-			}
-		}
-		u.User = nil
+		c.user, c.password = userinfo(u, cfg.Password, true)
 		c.base = u
 		c.rackURL = true
 		if cfg.Rack != "" {
@@ -105,16 +113,7 @@ func New(cfg Config) (*Client, error) {
 		if err != nil {
 			return nil, err
 		}
-		c.user, c.password = "convox", cfg.Password
-		if u.User != nil {
-			if name := u.User.Username(); name != "" {
-				c.user = name
-			}
-			if pw, ok := u.User.Password(); ok && c.password == "" {
-				c.password = pw
-			}
-		}
-		u.User = nil
+		c.user, c.password = userinfo(u, cfg.Password, false)
 		c.base = u
 		c.wantRack = strings.TrimSpace(cfg.Rack)
 		c.console = c.wantRack != ""
