@@ -118,7 +118,7 @@ pigzrun() {
 build() {
 	b=$1 d=$2
 	shift 2
-	"$work/measure" -n 1 -- "$b" "$@" "$d" 2>>"$work/runs.log" | tail -1
+	"$work/measure" -n 1 -- "$b" "$@" "$d" | tail -1
 }
 
 # best FILE COLUMN: the smallest value of COLUMN in FILE.
@@ -173,15 +173,15 @@ if command -v git >/dev/null; then
 	git -C "$app" init -q && git -C "$app" add -A &&
 		git -C "$app" -c user.name=bench -c user.email=bench@example.org commit -qm "bench app" || true
 fi
-s=$("$work/measure" -n "$deploys" -discard=false -dir "$app" -- "$bin" deploy --log-format json . 2>>"$work/runs.log" | tail -1)
+s=$("$work/measure" -n "$deploys" -discard=false -dir "$app" -- "$bin" deploy --log-format json . | tail -1)
 ov=$(kv overhead "$s") ovmin=$(kv overhead_min "$s") ovmax=$(kv overhead_max "$s")
 if [ "$slow" -gt 0 ]; then
-	s=$("$work/measure" -n "$slow" -build 2s -rollout 1.3s,2.9s,4.6s,6.1s -discard=false -dir "$app" -- "$bin" deploy --log-format json . 2>>"$work/runs.log" | tail -1)
+	s=$("$work/measure" -n "$slow" -build 2s -rollout 1.3s,2.9s,4.6s,6.1s -discard=false -dir "$app" -- "$bin" deploy --log-format json . | tail -1)
 	sov=$(kv overhead "$s") sovmax=$(kv overhead_max "$s")
 fi
 if [ -n "$convox" ]; then
 	n=$((deploys < 3 ? deploys : 3))
-	s=$("$work/measure" -n "$n" -discard=false -dir "$app" -- "$convox" deploy --app bench 2>>"$work/runs.log" | tail -1)
+	s=$("$work/measure" -n "$n" -discard=false -dir "$app" -- "$convox" deploy --app bench | tail -1)
 	rov=$(kv overhead "$s")
 fi
 
