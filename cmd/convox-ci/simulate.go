@@ -21,12 +21,14 @@ import (
 )
 
 type simulateCmd struct {
-	Listen       string   `default:"127.0.0.1:5443" help:"Address to listen on."`
-	InsecureHTTP bool     `name:"insecure-http" help:"Serve plain HTTP instead of HTTPS."`
-	Console      bool     `help:"Answer as Console: racks selected by the Rack header (org/rack), deploy-key scope enforced."`
-	Racks        []string `name:"console-rack" help:"Console mode: racks served (org/rack, repeatable)." default:"org/staging,org/production"`
-	FaultRate    float64  `name:"fault-rate" help:"Share of requests answered with a fault (429, 502, 503, reset, slow, cut stream), 0 to 1."`
-	Seed         int64    `help:"Seed of the fault injection, to replay a run." default:"1"`
+	Listen       string        `default:"127.0.0.1:5443" help:"Address to listen on."`
+	InsecureHTTP bool          `name:"insecure-http" help:"Serve plain HTTP instead of HTTPS."`
+	Console      bool          `help:"Answer as Console: racks selected by the Rack header (org/rack), deploy-key scope enforced."`
+	Racks        []string      `name:"console-rack" help:"Console mode: racks served (org/rack, repeatable)." default:"org/staging,org/production"`
+	FaultRate    float64       `name:"fault-rate" help:"Share of requests answered with a fault (429, 502, 503, reset, slow, cut stream), 0 to 1."`
+	Seed         int64         `help:"Seed of the fault injection, to replay a run." default:"1"`
+	BuildTime    time.Duration `name:"build-duration" help:"How long each build runs on the simulated Rack." default:"300ms"`
+	RolloutTime  time.Duration `name:"rollout-duration" help:"How long each promotion stays updating." default:"300ms"`
 }
 
 // Validate checks the fault rate before anything starts.
@@ -115,6 +117,8 @@ func (c *simulateCmd) Run(rt *runtime, g *Globals) error {
 	}
 	sim := racksim.New(racksim.Options{Password: pw, Apps: apps, Console: c.Console, Racks: c.Racks, DeployKey: c.Console, Logger: rt.log,
 		Faults: racksim.Faults{Rate: c.FaultRate, Seed: c.Seed}})
+	sim.SetBuildDuration(c.BuildTime)
+	sim.SetRolloutDuration(c.RolloutTime)
 	ctx, cancel := context.WithCancel(rt.ctx)
 	defer cancel()
 	s, err := serveSim(ctx, sim, c.Listen, c.InsecureHTTP)

@@ -15,7 +15,7 @@ import (
 func TestSimulateServesARackUntilInterrupted(t *testing.T) {
 	for name, args := range map[string][]string{
 		"https":  {"simulate", "--listen", "127.0.0.1:0", "--app", testApp, "--password", testPassword},
-		"http":   {"simulate", "--insecure-http", "--listen", "127.0.0.1:0", "--app", testApp},
+		"http":   {"simulate", "--insecure-http", "--listen", "127.0.0.1:0", "--app", testApp, "--build-duration", "0s", "--rollout-duration", "1ms"},
 		"faults": {"simulate", "--insecure-http", "--listen", "127.0.0.1:0", "--app", testApp, "--fault-rate", "0.2", "--seed", "7"},
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -89,9 +89,11 @@ func fillFromGit(ctx context.Context, c *Context, git Git) {
 		return
 	}
 	if c.Commit == "" {
-		if sha, err := git.Commit(ctx); err == nil {
-			c.set(FieldCommit, trim(sha), SourceGit)
+		sha, err := git.Commit(ctx)
+		if err != nil {
+			return // not a checkout (or no commit yet): git knows no branch or tag either
 		}
+		c.set(FieldCommit, trim(sha), SourceGit)
 	}
 	if c.Branch != "" || c.Tag != "" || c.PullRequest != "" {
 		return

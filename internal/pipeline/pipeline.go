@@ -77,8 +77,10 @@ func (p Poll) Next(d time.Duration) time.Duration {
 	return d
 }
 
-// DefaultPoll polls at 100 ms at first and never less often than every 2 s.
-var DefaultPoll = Poll{Min: 100 * time.Millisecond, Max: 2 * time.Second}
+// DefaultPoll polls at 100 ms at first and never less often than every
+// second: a finished rollout is noticed within a second (bench/deploy
+// PromoteLag: 395 ms average lag with a 2 s cap, 188 ms with 1 s).
+var DefaultPoll = Poll{Min: 100 * time.Millisecond, Max: time.Second}
 
 // DeadlineError says which deadline passed during which step.
 type DeadlineError struct {
