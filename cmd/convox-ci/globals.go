@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	goruntime "runtime"
-	"strings"
 	"time"
 
 	"github.com/alecthomas/kong"
@@ -80,7 +80,7 @@ func (g *Globals) client(rt *runtime, rackName string) (*rack.Client, error) {
 }
 
 type credentials struct {
-	host, password, rackURL, source string
+	host, password, rackURL string
 }
 
 // credentials finds where to connect: flags and environment first, then
@@ -89,9 +89,9 @@ func (g *Globals) credentials(rt *runtime) (credentials, error) {
 	switch {
 	case g.RackURL != "":
 		rt.secrets.Add(urlPassword(g.RackURL))
-		return credentials{rackURL: g.RackURL, source: "RACK_URL"}, nil
+		return credentials{rackURL: g.RackURL}, nil
 	case g.Host != "" && g.Password != "":
-		return credentials{host: g.Host, password: g.Password, source: "CONVOX_HOST"}, nil
+		return credentials{host: g.Host, password: g.Password}, nil
 	case g.Host != "":
 		return credentials{}, usagef("CONVOX_HOST is set (%s) but CONVOX_PASSWORD is empty: set it to the Rack API key or a Console deploy key (in a pull request from a fork, the CI withholds secrets)", g.Host)
 	case g.Password != "":
@@ -107,7 +107,7 @@ func (g *Globals) credentials(rt *runtime) (credentials, error) {
 			g.Rack = saved.Rack
 		}
 		rt.log.Info().Str("source", saved.Source).Str("host", hostOnly(saved.Host, saved.RackURL)).Msg("using the Convox CLI's saved login")
-		return credentials{host: saved.Host, password: saved.Password, rackURL: saved.RackURL, source: saved.Source}, nil
+		return credentials{host: saved.Host, password: saved.Password, rackURL: saved.RackURL}, nil
 	}
 	return credentials{}, usagef("no Rack to talk to: set CONVOX_HOST and CONVOX_PASSWORD (or RACK_URL), or log in with the Convox CLI; try `convox-ci demo` for the simulated Rack")
 }
@@ -165,29 +165,25 @@ func (g *Globals) state(rt *runtime, rackName, app string) (*pipeline.State, err
 	}, nil
 }
 
+// urlPassword is the password a URL carries, to redact it.
 func urlPassword(raw string) string {
-	if i := strings.Index(raw, "://"); i >= 0 {
-		rest := raw[i+3:]
-		if at := strings.LastIndex(strings.SplitN(rest, "/", 2)[0], "@"); at >= 0 {
-			if _, pw, ok := strings.Cut(rest[:at], ":"); ok {
-				return pw
-			}
-		}
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return ""
 	}
-	return ""
+	pw, _ := u.User.Password()
+	return pw
 }
 
+// hostOnly names where a login points without its credentials.
 func hostOnly(host, rackURL string) string {
-	if rackURL != "" {
-		if i := strings.Index(rackURL, "://"); i >= 0 {
-			rest := rackURL[i+3:]
-			if at := strings.LastIndex(rest, "@"); at >= 0 {
-				rest = rest[at+1:]
-			}
-			return strings.SplitN(rest, "/", 2)[0]
-		}
+	if rackURL == "" {
+		return host
 	}
-	return host
+	if u, err := url.Parse(rackURL); err == nil {
+		return u.Host
+	}
+	return "RACK_URL"
 }
 
 // versionString is what `version` and --version print.

@@ -320,3 +320,15 @@ func TestCommandFromEnvironment(t *testing.T) {
 	require.Equal(t, 0, res.code, res.stderr)
 	require.Contains(t, res.stdout, "convox-ci dev")
 }
+
+func TestRackURLCarriesTheCredentials(t *testing.T) {
+	rk := newRack(t, racksim.Options{})
+	t.Setenv("CONVOX_HOST", "")
+	t.Setenv("CONVOX_PASSWORD", "")
+	t.Setenv("RACK_URL", strings.Replace(rk.url, "http://", "http://convox:"+testPassword+"@", 1))
+	res := run(t, nil, "deploy", "--id", appDir(t))
+	require.Equal(t, 0, res.code, res.stderr)
+	for _, r := range rk.sim.Requests() {
+		require.Empty(t, r.Rack, "RACK_URL is direct: no Rack header")
+	}
+}
