@@ -240,14 +240,6 @@ func describe(rt *runtime, st *pipeline.State, dir string) {
 	rt.result.Provider, rt.result.Branch, rt.result.Tag, rt.result.Commit, rt.result.PullRequest = c.Provider, c.Branch, c.Tag, c.Commit, c.PullRequest
 }
 
-func detectCommit(rt *runtime) string {
-	c, err := cienv.Detect(rt.ctx, envconfig.OsLookuper(), cienv.NewGit("."))
-	if err != nil {
-		return ""
-	}
-	return c.Commit
-}
-
 func isTerminal(f *os.File) bool { return report.IsTerminal(f) }
 
 // lineOutput writes a remote stream to stdout line by line, redacted.

@@ -275,10 +275,11 @@ func (c *buildsPromoteCmd) Run(rt *runtime, g *Globals) error {
 	if err != nil {
 		return err
 	}
-	if c.Commit == "" {
-		c.Commit = detectCommit(rt)
+	describe(rt, st, ".")
+	if c.Commit != "" {
+		st.Commit = c.Commit
 	}
-	return rt.runSteps(st, steps.Import{From: c.From, FromApp: c.FromApp, Commit: c.Commit}, steps.Promote{})
+	return rt.runSteps(st, steps.Import{From: c.From, FromApp: c.FromApp}, steps.Promote{})
 }
 
 type logsCmd struct {
