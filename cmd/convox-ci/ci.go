@@ -240,8 +240,6 @@ func describe(rt *runtime, st *pipeline.State, dir string) {
 	rt.result.Provider, rt.result.Branch, rt.result.Tag, rt.result.Commit, rt.result.PullRequest = c.Provider, c.Branch, c.Tag, c.Commit, c.PullRequest
 }
 
-func isTerminal(f *os.File) bool { return report.IsTerminal(f) }
-
 // lineOutput writes a remote stream to stdout line by line, redacted.
 func lineOutput(rt *runtime) *report.Lines {
 	return report.LineWriter(func(line string) {

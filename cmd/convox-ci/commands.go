@@ -11,6 +11,7 @@ import (
 
 	"github.com/convox-ci/convox-ci/internal/pipeline"
 	"github.com/convox-ci/convox-ci/internal/rack"
+	"github.com/convox-ci/convox-ci/internal/report"
 	"github.com/convox-ci/convox-ci/internal/steps"
 )
 
@@ -211,7 +212,7 @@ type buildsExportCmd struct {
 func (c *buildsExportCmd) Run(rt *runtime, g *Globals) error {
 	var out io.Writer = rt.stdout
 	if c.File == "" {
-		if f, ok := rt.stdout.(*os.File); ok && isTerminal(f) {
+		if f, ok := rt.stdout.(*os.File); ok && report.IsTerminal(f) {
 			return usagef("refusing to write a build artifact to a terminal: redirect stdout or pass --file")
 		}
 	}
@@ -246,7 +247,7 @@ func (c *buildsImportCmd) Run(rt *runtime, g *Globals) error {
 		}
 		defer f.Close()
 		in = f
-	} else if f, ok := in.(*os.File); ok && isTerminal(f) {
+	} else if f, ok := in.(*os.File); ok && report.IsTerminal(f) {
 		return usagef("builds import reads the artifact from stdin: pipe it in (builds export B | builds import) or pass --file")
 	}
 	st, err := g.state(rt, "", "")
