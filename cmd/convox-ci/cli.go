@@ -129,8 +129,10 @@ func newRuntime(ctx context.Context, g *Globals, stdin io.Reader, stdout, stderr
 		rt.outputs.GitHubStepSummary = channels.GitHubStepSummary
 		rt.outputs.BashEnv = channels.BashEnv
 		if rt.github {
-			// GitHub masks what it is told to: every secret, as soon as it is known.
-			rt.secrets.OnAdd(func(v string) { fmt.Fprintf(stdout, "::add-mask::%s\n", v) })
+			// GitHub masks what it is told to: every secret, as soon as it is
+			// known. On stderr, never stdout: stdout carries data (--id,
+			// builds export) that a mask line would corrupt.
+			rt.secrets.OnAdd(func(v string) { fmt.Fprintf(stderr, "::add-mask::%s\n", v) })
 		}
 	}
 	rt.secrets.Add(g.Password)

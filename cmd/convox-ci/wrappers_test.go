@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/convox-ci/convox-ci/internal/racksim"
 )
 
 // These tests run the real process the way each CI wrapper invokes it
@@ -71,7 +73,7 @@ func TestGitHubActionInputs(t *testing.T) {
 
 	release := rk.sim.Rack("org/staging").Builds("myapp")[0].Release
 	require.Contains(t, readFile(t, filepath.Join(out, "output")), "release_id="+release+"\n")
-	require.Contains(t, res.stdout, "::add-mask::"+testPassword+"\n")
+	require.Contains(t, res.stderr, "::add-mask::"+testPassword+"\n")
 	var r map[string]any
 	require.NoError(t, json.Unmarshal([]byte(readFile(t, filepath.Join(out, "result.json"))), &r))
 	require.Equal(t, release, r["release_id"])
@@ -143,4 +145,27 @@ func TestCircleCIOrbStepByStep(t *testing.T) {
 	staging := rk.sim.Rack("org/staging")
 	app, _ := staging.App(testApp)
 	require.Equal(t, staging.Builds(testApp)[0].Release, app.Release, "the orb promoted the release its build step made")
+}
+
+// Under GitHub Actions stdout stays data: an exported artifact and an --id
+// are byte-exact, with the workflow commands on stderr.
+func TestGitHubStdoutStaysData(t *testing.T) {
+	rk := newRack(t, racksim.Options{Console: true, Racks: []string{"org/staging", "org/production"}})
+	t.Setenv("CONVOX_RACK", "org/staging")
+	t.Setenv("GITHUB_ACTIONS", "true")
+	t.Setenv("GITHUB_OUTPUT", filepath.Join(t.TempDir(), "out"))
+
+	build := run(t, nil, "build", "--id", appDir(t))
+	require.Equal(t, 0, build.code, build.stderr)
+	require.Regexp(t, `^R[A-Z]{10}$`, build.stdout)
+	require.Contains(t, build.stderr, "::add-mask::"+testPassword)
+
+	id := rk.sim.Rack("org/staging").Builds(testApp)[0].ID
+	exported := run(t, nil, "builds", "export", id)
+	require.Equal(t, 0, exported.code, exported.stderr)
+	require.Equal(t, []byte{0x1f, 0x8b}, []byte(exported.stdout[:2]), "a gzip artifact, nothing before it")
+
+	imported := run(t, strings.NewReader(exported.stdout), "builds", "import", "-r", "org/production", "--id")
+	require.Equal(t, 0, imported.code, imported.stderr)
+	require.Regexp(t, `^R[A-Z]{10}$`, imported.stdout)
 }
