@@ -68,7 +68,7 @@ func (c *deployCmd) Run(rt *runtime, g *Globals) error {
 
 type runCmd struct {
 	Service string   `arg:"" help:"Service to run the command in."`
-	Command []string `arg:"" passthrough:"" help:"The command and its arguments (its deadline, and the process's lifetime, is --timeout)."`
+	Command []string `arg:"" help:"The command and its arguments; flags after it are convox-ci's, as with the Convox CLI (quote the command, or put it after --, when it has dashes of its own). Its deadline, and the process's lifetime, is --timeout."`
 	Release string   `help:"Run against this release (for example one built but not yet promoted)."`
 }
 

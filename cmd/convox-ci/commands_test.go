@@ -247,3 +247,27 @@ func TestStdinIsReadForImportOnly(t *testing.T) {
 	require.Equal(t, 1, res.code, res.stderr)
 	require.Contains(t, res.stderr, "invalid build artifact")
 }
+
+func TestRunFlagsAfterTheCommandAreOurs(t *testing.T) {
+	rk := newRack(t, racksim.Options{})
+	build := run(t, nil, "build", "--id", appDir(t))
+	require.Equal(t, 0, build.code, build.stderr)
+	var ran []string
+	rk.sim.OnExec(func(app, service, command string, stdin []byte) (string, int) {
+		ran = append(ran, command)
+		return "", 0
+	})
+	t.Setenv("CONVOX_APP", "")
+	res := run(t, nil, "run", "web", "bin/migrate", "--release", build.stdout, "-a", testApp)
+	require.Equal(t, 0, res.code, res.stderr)
+	require.Equal(t, []string{"bin/migrate"}, ran, "the flags are not part of the command")
+	for _, r := range rk.sim.Requests() {
+		if r.Method == "POST" && strings.HasSuffix(r.Path, "/services/web/processes") {
+			require.Equal(t, build.stdout, r.Header.Get("Release"), "--release after the command still applies")
+		}
+	}
+
+	res = run(t, nil, "run", "-a", testApp, "web", "--", "sh", "-c", "echo a && echo b")
+	require.Equal(t, 0, res.code, res.stderr)
+	require.Equal(t, `sh -c 'echo a && echo b'`, ran[len(ran)-1], "after --, dashes belong to the command")
+}
