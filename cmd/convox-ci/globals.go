@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"strings"
 	"os"
 	goruntime "runtime"
 	"time"
@@ -90,10 +91,11 @@ func (g *Globals) credentials(rt *runtime) (credentials, error) {
 	case g.RackURL != "":
 		rt.secrets.Add(urlPassword(g.RackURL))
 		return credentials{rackURL: g.RackURL}, nil
-	case g.Host != "" && g.Password != "":
+	case g.Host != "" && (g.Password != "" || urlPassword(g.Host) != ""):
+		rt.secrets.Add(urlPassword(g.Host)) // a URL may carry the key: https://convox:KEY@host
 		return credentials{host: g.Host, password: g.Password}, nil
 	case g.Host != "":
-		return credentials{}, usagef("CONVOX_HOST is set (%s) but CONVOX_PASSWORD is empty: set it to the Rack API key or a Console deploy key (in a pull request from a fork, the CI withholds secrets)", g.Host)
+		return credentials{}, usagef("CONVOX_HOST is set (%s) but CONVOX_PASSWORD is empty: set it to the Rack API key or a Console deploy key (in a pull request from a fork, the CI withholds secrets)", hostOnly("", g.Host))
 	case g.Password != "":
 		return credentials{}, usagef("CONVOX_PASSWORD is set but CONVOX_HOST is empty: set it to console.convox.com (deploy key) or to the Rack's host (Rack API key)")
 	}
@@ -175,15 +177,19 @@ func urlPassword(raw string) string {
 	return pw
 }
 
-// hostOnly names where a login points without its credentials.
+// hostOnly names where a login points without its credentials: the host
+// of a URL, or the host as given when it is no URL.
 func hostOnly(host, rackURL string) string {
 	if rackURL == "" {
-		return host
+		rackURL = host
+	}
+	if !strings.Contains(rackURL, "://") {
+		return rackURL
 	}
 	if u, err := url.Parse(rackURL); err == nil {
 		return u.Host
 	}
-	return "RACK_URL"
+	return "the URL given"
 }
 
 // versionString is what `version` and --version print.

@@ -332,3 +332,17 @@ func TestRackURLCarriesTheCredentials(t *testing.T) {
 		require.Empty(t, r.Rack, "RACK_URL is direct: no Rack header")
 	}
 }
+
+func TestHostURLWithTheKeyWorksAndKeepsItSecret(t *testing.T) {
+	rk := newRack(t, racksim.Options{})
+	withKey := strings.Replace(rk.url, "http://", "http://convox:"+testPassword+"@", 1)
+	t.Setenv("CONVOX_HOST", withKey)
+	t.Setenv("CONVOX_PASSWORD", "")
+	res := run(t, nil, "rack")
+	require.Equal(t, 0, res.code, res.stderr)
+
+	t.Setenv("CONVOX_HOST", "http://convox:@127.0.0.1:1")
+	res = run(t, nil, "rack")
+	require.Equal(t, 2, res.code, res.stderr)
+	require.Contains(t, res.stderr, "CONVOX_HOST is set (127.0.0.1:1)")
+}

@@ -54,16 +54,20 @@ func ParseAssignment(s string) (EnvVar, error) {
 	return EnvVar{Key: k, Value: v}, nil
 }
 
-// ValidateKey checks an environment variable name.
+// keyish is what a mistyped name looks like; anything else (a URL, a value
+// pasted without KEY=) may be a secret and is never repeated.
+var keyish = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,40}$`)
+
+// ValidateKey checks an environment variable name. The error repeats the
+// name only when it looks like one.
 func ValidateKey(k string) error {
-	if !keyPattern.MatchString(k) {
-		shown := k
-		if len(shown) > 40 {
-			shown = shown[:40] + "..."
-		}
-		return fmt.Errorf("invalid environment variable name %q: use letters, digits and _, not starting with a digit", shown)
+	if keyPattern.MatchString(k) {
+		return nil
 	}
-	return nil
+	if keyish.MatchString(k) {
+		return fmt.Errorf("invalid environment variable name %q: use letters, digits and _, not starting with a digit", k)
+	}
+	return fmt.Errorf("invalid environment variable name (not repeated: it may be a value pasted without KEY=): use letters, digits and _, not starting with a digit")
 }
 
 // Render sorts and joins assignments as the Rack's env form field wants:

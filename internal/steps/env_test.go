@@ -22,6 +22,7 @@ func TestParseAssignment(t *testing.T) {
 		"dash":               {in: "A-B=x", wantErr: "invalid environment variable name"},
 		"empty key":          {in: "=x", wantErr: "invalid environment variable name"},
 		"line break":         {in: "A=x\ny", wantErr: "line break"},
+		"value without key":  {in: "postgres://u:Pw0rdX@db/x?sslmode=require", wantErr: "not repeated"},
 		"no equals nonsense": {in: "some secret words", wantErr: "write KEY=VALUE"},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -114,4 +115,12 @@ func FuzzParseDotenv(f *testing.F) {
 			t.Fatalf("render/parse round trip differs for %q", s)
 		}
 	})
+}
+
+func TestAValuePastedWithoutItsKeyIsNeverRepeated(t *testing.T) {
+	for _, in := range []string{"postgres://u:Pw0rdX@db/x?sslmode=require", "Pw0rdX:with spaces=1"} {
+		_, err := ParseAssignment(in)
+		require.Error(t, err)
+		require.NotContains(t, err.Error(), "Pw0rdX")
+	}
 }
