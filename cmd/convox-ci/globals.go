@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"strings"
 	"os"
 	goruntime "runtime"
+	"strings"
 	"time"
 
 	"github.com/alecthomas/kong"
