@@ -67,7 +67,6 @@ func exitCode(ctx context.Context, err error) int {
 		usage  *usageError
 		cfg    *config.Error
 		exit   *steps.ExitError
-		rackEr *rack.Error
 		status *statusError
 	)
 	switch {
@@ -82,8 +81,6 @@ func exitCode(ctx context.Context, err error) int {
 	case errors.As(err, &status):
 		return status.code
 	case errors.As(err, &exit):
-		return exitFailed
-	case errors.As(err, &rackEr):
 		return exitFailed
 	}
 	return exitFailed

@@ -346,3 +346,18 @@ func TestHostURLWithTheKeyWorksAndKeepsItSecret(t *testing.T) {
 	require.Equal(t, 2, res.code, res.stderr)
 	require.Contains(t, res.stderr, "CONVOX_HOST is set (127.0.0.1:1)")
 }
+
+// The README's main command: with nothing configured, demo deploys the
+// example app to a simulated Rack it starts itself (over HTTPS, trusted
+// through its own CA file) and prints the ids.
+func TestDemoDeploysTheExampleAppWithNothingConfigured(t *testing.T) {
+	isolate(t)
+	dir, err := filepath.Abs("../../examples/app")
+	require.NoError(t, err)
+	res := run(t, nil, "demo", dir)
+	require.Equal(t, 0, res.code, res.stderr)
+	require.Regexp(t, `(?m)^Build:   B[A-Z]{10}\nRelease: R[A-Z]{10}\n\z`, res.stdout, "the ids close the output")
+	require.Contains(t, res.stdout, "running: bin/migrate", "the migration ran on the new release")
+	require.Contains(t, res.stderr, "deploying to a simulated Rack")
+	require.Contains(t, res.stderr, `"message":"release promoted and running"`)
+}

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -134,10 +133,7 @@ func (c *simulateCmd) Run(rt *runtime, g *Globals) error {
 		fmt.Fprintf(rt.stdout, "export CONVOX_RACK=%s\n", c.Racks[0])
 	}
 	rt.log.Info().Str("url", s.url).Bool("console", c.Console).Strs("apps", apps).Float64("fault_rate", c.FaultRate).Int64("seed", c.Seed).Msg("simulated Rack serving; interrupt to stop")
-	<-rt.ctx.Done()
-	if errors.Is(rt.ctx.Err(), context.DeadlineExceeded) {
-		return nil // --timeout bounds a simulator run too
-	}
+	<-rt.ctx.Done() // an interrupt, or --timeout, ends the simulator cleanly
 	return nil
 }
 
