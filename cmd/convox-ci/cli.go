@@ -33,7 +33,7 @@ type CLI struct {
 	RackInfo rackCmd     `cmd:"" name:"rack" help:"Show the Rack."`
 	Racks    racksCmd    `cmd:"" help:"List the Racks Console lets this key see."`
 	Simulate simulateCmd `cmd:"" help:"Serve a simulated Rack API locally."`
-	Demo     demoCmd     `cmd:"" help:"Deploy the example app to a built-in simulated Rack."`
+	Demo     demoCmd     `cmd:"" help:"Deploy the example app to a built-in simulated Rack (never to a configured Rack)."`
 	Ver      versionCmd  `cmd:"" name:"version" help:"Print the version."`
 }
 

@@ -6,11 +6,13 @@ import (
 	"compress/gzip"
 	"context"
 	"io"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -360,4 +362,43 @@ func TestDemoDeploysTheExampleAppWithNothingConfigured(t *testing.T) {
 	require.Contains(t, res.stdout, "running: bin/migrate", "the migration ran on the new release")
 	require.Contains(t, res.stderr, "deploying to a simulated Rack")
 	require.Contains(t, res.stderr, `"message":"release promoted and running"`)
+}
+
+// demo never talks to a configured Rack: with the host, key, Rack URL,
+// rack, app, CA file and a saved login all pointing at a real listening
+// server, that server receives nothing and the example app is deployed to
+// the simulated Rack.
+func TestDemoSendsNothingToAConfiguredRack(t *testing.T) {
+	isolate(t)
+	var hits atomic.Int64
+	real := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.WriteHeader(http.StatusTeapot)
+	}))
+	t.Cleanup(real.Close)
+	t.Setenv("CONVOX_HOST", real.URL)
+	t.Setenv("CONVOX_PASSWORD", testPassword)
+	t.Setenv("CONVOX_APP", "production-app")
+	t.Setenv("CONVOX_RACK", "org/production")
+	t.Setenv("RACK_URL", strings.Replace(real.URL, "http://", "http://convox:"+testPassword+"@", 1))
+	t.Setenv("CONVOX_CA_FILE", filepath.Join(t.TempDir(), "no-such-ca.pem"))
+	cfg := t.TempDir()
+	t.Setenv("CONVOX_CONFIG", cfg)
+	require.NoError(t, os.WriteFile(filepath.Join(cfg, "console"), []byte(real.URL), 0o600))
+	require.NoError(t, os.WriteFile(filepath.Join(cfg, "auth"), []byte(`{"`+real.URL+`":"`+testPassword+`"}`), 0o600))
+
+	dir, err := filepath.Abs("../../examples/app")
+	require.NoError(t, err)
+	res := run(t, nil, "demo", dir)
+	require.Equal(t, 0, res.code, res.stderr)
+	require.Zero(t, hits.Load(), "the configured Rack received requests")
+	require.Regexp(t, `(?m)^Build:   B[A-Z]{10}\nRelease: R[A-Z]{10}\n\z`, res.stdout)
+	require.Contains(t, res.stderr, `"app":"example-app"`)
+	for _, name := range []string{"CONVOX_HOST", "CONVOX_PASSWORD", "RACK_URL", "CONVOX_RACK", "CONVOX_APP", "CONVOX_CA_FILE"} {
+		require.Contains(t, res.stderr, `"`+name+`"`, "the log names the ignored setting %s", name)
+	}
+
+	res = run(t, nil, "demo", "--host", real.URL, "--app", "production-app", dir)
+	require.Equal(t, 0, res.code, res.stderr)
+	require.Zero(t, hits.Load(), "flags do not redirect demo either")
 }

@@ -141,26 +141,48 @@ type demoCmd struct {
 	Dir string `arg:"" optional:"" default:"examples/app" help:"App to deploy."`
 }
 
-// Run deploys the example app: to the Rack configured in the environment if
-// there is one, else to a simulated Rack started for the occasion.
+// demoApp is the app demo creates on its simulated Rack and deploys.
+const demoApp = "example-app"
+
+// Run deploys the example app to a simulated Rack started for the occasion,
+// and only there: whatever Rack, app, CA or saved login the machine is set
+// up with is ignored, so trying demo can never touch a real Rack.
 func (c *demoCmd) Run(rt *runtime, g *Globals) error {
-	if g.App == "" {
-		g.App = "example-app"
-	}
-	if g.Host == "" && g.RackURL == "" {
-		pw := randomPassword()
-		sim := racksim.New(racksim.Options{Password: pw, Apps: []string{g.App}, Logger: rt.log})
-		ctx, cancel := context.WithCancel(rt.ctx)
-		defer cancel()
-		s, err := serveSim(ctx, sim, "127.0.0.1:0", false)
-		if err != nil {
-			return err
+	var ignored []string
+	for _, s := range []struct {
+		name string
+		set  bool
+	}{
+		{"CONVOX_HOST", g.Host != ""},
+		{"CONVOX_PASSWORD", g.Password != ""},
+		{"RACK_URL", g.RackURL != ""},
+		{"CONVOX_RACK", g.Rack != ""},
+		{"CONVOX_APP", g.App != "" && g.App != demoApp},
+		{"CONVOX_CA_FILE", g.CAFile != ""},
+		{"CONVOX_INSECURE_SKIP_VERIFY", g.InsecureSkipVerify},
+	} {
+		if s.set {
+			ignored = append(ignored, s.name)
 		}
-		defer s.close()
-		g.Host, g.Password, g.CAFile = s.url, pw, s.caFile
-		rt.secrets.Add(pw)
-		rt.log.Info().Str("url", s.url).Msg("no Rack configured: deploying to a simulated Rack")
 	}
+	if len(ignored) > 0 {
+		rt.log.Info().Strs("ignored", ignored).Msg("demo deploys only to its built-in simulated Rack: the Rack settings given are ignored (use deploy for a real Rack)")
+	}
+	pw := randomPassword()
+	rt.secrets.Add(pw)
+	sim := racksim.New(racksim.Options{Password: pw, Apps: []string{demoApp}, Logger: rt.log})
+	ctx, cancel := context.WithCancel(rt.ctx)
+	defer cancel()
+	s, err := serveSim(ctx, sim, "127.0.0.1:0", false)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	// Every connection setting points at the simulated Rack; with a host and
+	// password given, the saved login is never read.
+	g.Host, g.Password, g.CAFile, g.App = s.url, pw, s.caFile, demoApp
+	g.RackURL, g.Rack, g.InsecureSkipVerify = "", "", false
+	rt.log.Info().Str("url", s.url).Str("app", demoApp).Msg("deploying to a simulated Rack")
 	st, err := g.state(rt, "", "")
 	if err != nil {
 		return err
