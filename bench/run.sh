@@ -1,5 +1,5 @@
 #!/bin/sh
-# bench/run.sh: issue 7's benchmark. Builds convox-ci as released and
+# bench/run.sh: the benchmark behind README's Performance table. Builds convox-ci as released and
 # measures it against the simulated Rack on loopback, next to the physical
 # limit (`tar -c | pigz`) on the same tree, and prints one table:
 #

@@ -172,7 +172,7 @@ func (rt *runtime) finish(err error, code int, took time.Duration, command strin
 	}
 }
 
-// deployKeyCommands are the commands a Console deploy key may run (seed 001).
+// deployKeyCommands are the commands a Console deploy key may run (docs/protocol.md, Deploy keys).
 const deployKeyCommands = "build, builds, builds export, builds import, deploy, env set --replace, logs, rack, racks, releases promote RELEASE_ID and run"
 
 // authHint explains a refusal in one line with the next step to take.

@@ -19,7 +19,7 @@ func summarise(c Context) summary {
 	return summary{c.Provider, c.Branch, c.Tag, c.Commit, c.PullRequest, c.BaseBranch, c.Fork}
 }
 
-// TestTraps has one case per trap in CI-ENV.md §3.1, and a few more.
+// TestTraps has one case per known trap in the CI providers' variables, and a few more.
 func TestTraps(t *testing.T) {
 	t.Parallel()
 	tests := map[string]struct {

@@ -1,6 +1,6 @@
 // Package login reads the Convox CLI's saved login, so that convox-ci works
 // on a laptop after `convox login` with nothing else configured. It reads
-// the v3 CLI's settings (PROTOCOL.md §1.5) and, failing those, the older
+// the v3 CLI's settings (docs/protocol.md, Choosing the Rack) and, failing those, the older
 // ~/.convox/{host,auth,rack} files that Convox's API-keys page describes.
 package login
 

@@ -40,7 +40,7 @@ const maxJSONBody = 64 << 20
 func esc(s string) string { return url.PathEscape(s) }
 
 // target is the full URL of an API path: the endpoint's prefix plus path,
-// and always a "?" (PROTOCOL.md §1.6, wire).
+// and always a "?" (docs/protocol.md, Requests).
 func (c *Client) target(path string, query url.Values) string {
 	prefix := (&url.URL{Path: c.base.Path}).EscapedPath()
 	return c.base.Scheme + "://" + c.base.Host + prefix + path + "?" + query.Encode()
@@ -56,7 +56,7 @@ func (c *Client) wsTarget(path string) string {
 	return scheme + "://" + c.base.Host + prefix + path
 }
 
-// setHeaders adds what every request carries (PROTOCOL.md §1.2): auth,
+// setHeaders adds what every request carries (docs/protocol.md, Requests): auth,
 // User-Agent, Version, the actor, and in Console mode Rack and Session.
 func (c *Client) setHeaders(h http.Header, withRack bool) {
 	h.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(c.user+":"+c.password)))
@@ -321,7 +321,7 @@ func sessionChallenge(h http.Header) (path, token string, ok bool) {
 	return "", "", false
 }
 
-// openSession answers Console's session challenge (PROTOCOL.md §1.4) and
+// openSession answers Console's session challenge (docs/protocol.md, Console's session challenge) and
 // keeps the session id in memory for the following calls.
 func (c *Client) openSession(ctx context.Context, path, token string) error {
 	cl := call{method: http.MethodPost, path: path, retry: retryUnsent}

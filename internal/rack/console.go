@@ -16,7 +16,7 @@ var (
 )
 
 // resolve finds the Console rack named in Config.Rack, once: GET /racks,
-// exact match first, else a unique substring match (PROTOCOL.md §1.1). A 404
+// exact match first, else a unique substring match (docs/protocol.md, Choosing the Rack). A 404
 // means the host is a Rack: the client then talks to it directly.
 func (c *Client) resolve(ctx context.Context) error {
 	if !c.console {
@@ -106,7 +106,7 @@ func (c *Client) RackList(ctx context.Context) ([]ConsoleRack, error) {
 
 // preflight is the throw-away GET the CLI makes before each websocket in
 // Console mode, so that a session challenge happens over plain HTTP
-// (PROTOCOL.md §1.4). Its answer is ignored, except an auth failure.
+// (docs/protocol.md, Console's session challenge). Its answer is ignored, except an auth failure.
 func (c *Client) preflight(ctx context.Context, path string) error {
 	if !c.Console() {
 		return nil

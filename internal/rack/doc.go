@@ -1,5 +1,5 @@
 // Package rack is the client of the Convox Rack API, spoken as the real
-// Convox CLI speaks it (shared/PROTOCOL.md, shared/wire/) and safer where the
+// Convox CLI speaks it (docs/protocol.md) and safer where the
 // CLI is weak: TLS is verified by default, what is safe to repeat is retried
 // (and nothing else), a call that creates something and lost its answer is
 // reported as ambiguous (ErrAmbiguous) so that the caller looks before it

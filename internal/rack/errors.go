@@ -14,7 +14,7 @@ import (
 type Kind int
 
 // Error kinds. The Rack's message decides before its status code does
-// (PROTOCOL.md §4: older Racks answer "not found" as a 500, and a read-only
+// (docs/protocol.md, Errors: older Racks answer "not found" as a 500, and a read-only
 // token's refusal comes as a 401).
 const (
 	Other          Kind = iota // anything else

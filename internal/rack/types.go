@@ -3,7 +3,7 @@ package rack
 import "time"
 
 // The JSON shapes of the Rack API, field for field as convox/convox pkg/structs
-// renders them (PROTOCOL.md §2.12, shared/wire/). Both the client and the
+// renders them (docs/protocol.md, Answers). Both the client and the
 // simulated Rack use these, and the wire tests hold both against the transcripts.
 
 // System is GET /system.
@@ -87,7 +87,7 @@ type Object struct {
 }
 
 // ConsoleRack is one entry of Console's GET /racks. Console's casing is
-// unverified (PROTOCOL.md §1.4); the real CLI decodes case-insensitively, and
+// unverified (docs/protocol.md, Choosing the Rack); the real CLI decodes case-insensitively, and
 // so does encoding/json.
 type ConsoleRack struct {
 	Name         string            `json:"name"`
@@ -111,7 +111,7 @@ func (r ConsoleRack) FullName() string {
 	return r.Organization.Name + "/" + r.Name
 }
 
-// Status values (PROTOCOL.md §7).
+// Status values (docs/protocol.md, Answers).
 const (
 	BuildCreated  = "created"
 	BuildRunning  = "running"

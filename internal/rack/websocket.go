@@ -65,7 +65,7 @@ func (c *Client) dial(ctx context.Context, path string, header http.Header) (*we
 	}
 }
 
-// dialOnce opens a websocket as the CLI does (PROTOCOL.md §3): the auth
+// dialOnce opens a websocket as the CLI does (docs/protocol.md, Websocket streams): the auth
 // headers without Accept/Content-Type, Origin = the endpoint's
 // scheme://host, no subprotocol, no compression, the client's TLS settings.
 func (c *Client) dialOnce(ctx context.Context, path string, header http.Header) (*websocket.Conn, *http.Response, error) {
@@ -296,7 +296,7 @@ func (r *execReader) run(ctx context.Context, conn *websocket.Conn) error {
 			return r.c.streamCut(ctx, r.path, "the process exit status never arrived: the stream was cut", err)
 		}
 		// A server failure comes before any output, or after the marker
-		// (PROTOCOL.md §3); elsewhere "ERROR: " is the command's own output.
+		// (docs/protocol.md, Websocket streams); elsewhere "ERROR: " is the command's own output.
 		if bytes.HasPrefix(data, errorFramePrefix) && (!r.output || r.gotCode) && len(r.carry) == 0 {
 			return r.c.frameError(r.path, data)
 		}

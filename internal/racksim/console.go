@@ -7,7 +7,7 @@ import (
 	"github.com/convox-ci/convox-ci/internal/rack"
 )
 
-// deployKeyRoutes are the routes the deploy-key commands of PROTOCOL.md §5
+// deployKeyRoutes are the routes the deploy-key commands of docs/protocol.md (Deploy keys)
 // touch: build, builds, builds export/import, deploy, env set --replace,
 // logs, rack, racks, releases promote <id>, run.
 var deployKeyRoutes = map[string]bool{

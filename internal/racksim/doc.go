@@ -2,8 +2,8 @@
 // Console proxy in front of Racks), for tests and for `convox-ci simulate`.
 //
 // It answers the routes a deploy-key CI client touches the way the real
-// convox/convox pkg/api handlers over the k8s provider do (PROTOCOL.md and
-// the transcripts in shared/wire are the authority):
+// convox/convox pkg/api handlers over the k8s provider do (docs/protocol.md
+// and the transcripts in internal/wiretest/testdata are the authority):
 //
 //   - GET /check (no auth, "ok"), GET /system, GET/POST /apps, GET /apps/{app},
 //     POST /apps/{app}/cancel
@@ -58,7 +58,7 @@
 //   - a missing Rack header: 400 "no rack specified"; an unknown one:
 //     404 "rack not found: <name>"
 //   - with Options.DeployKey, anything outside the deploy-key allow-list
-//     (PROTOCOL.md §5) is refused with 403 "deploy key is not permitted to
+//     (docs/protocol.md, Deploy keys) is refused with 403 "deploy key is not permitted to
 //     <METHOD> <path>", before any upgrade
 //
 // Deliberate differences from a real k8s Rack, chosen to make tests useful:

@@ -27,7 +27,7 @@ type Options struct {
 	Console bool
 	// Racks are the org/rack names served in Console mode (default ["org/staging"]), each with its own state.
 	Racks []string
-	// DeployKey enforces the deploy-key allow-list (PROTOCOL.md §5) in Console mode.
+	// DeployKey enforces the deploy-key allow-list (docs/protocol.md, Deploy keys) in Console mode.
 	DeployKey bool
 	// BuildDuration is how long a build stays running (default 300ms).
 	BuildDuration time.Duration

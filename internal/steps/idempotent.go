@@ -16,7 +16,7 @@ import (
 )
 
 // Creation calls (build, env release, promotion, run process, import) are
-// never blindly repeated (DESIGN.md, non-negotiables). When the client
+// never blindly repeated (README, Reliability). When the client
 // reports an ambiguous failure (rack.ErrAmbiguous: the request went out and
 // its answer was lost), the step first looks for what it may have created:
 //

@@ -2,17 +2,11 @@ package wiretest
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"testing"
 )
 
 func BenchmarkParseDeploy(b *testing.B) {
-	dir, err := Dir()
-	if err != nil {
-		b.Fatal(err)
-	}
-	data, err := os.ReadFile(filepath.Join(dir, "deploy.txt"))
+	data, err := Raw("deploy")
 	if err != nil {
 		b.Fatal(err)
 	}

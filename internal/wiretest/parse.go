@@ -48,7 +48,7 @@ type part struct {
 
 func newPart() *part { return &part{header: http.Header{}} }
 
-// Parse reads one transcript in the shared/wire notation; name becomes Transcript.Name.
+// Parse reads one transcript in the notation of the recordings in testdata (their README describes it); name becomes Transcript.Name.
 func Parse(name string, r io.Reader) (*Transcript, error) {
 	t := &Transcript{Name: name}
 	byN := map[int]*builder{}

@@ -1,24 +1,30 @@
-// Package wiretest reads the wire transcripts in shared/wire (the real Convox CLI talking to the real Rack API
-// handlers) so that tests can use them as test vectors, and replays them from a local test server.
+// Package wiretest reads the wire transcripts in testdata (the real Convox CLI talking to the real Rack API
+// handlers, recorded byte for byte) so that tests can use them as test vectors, and replays them from a local
+// test server. docs/protocol.md says what our code relies on from them.
 package wiretest
 
 import (
+	"bytes"
+	"embed"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
+	"path"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 )
 
-// EnvDir names the environment variable that overrides where the transcripts live.
-const EnvDir = "CONVOX_CI_WIRE"
+// transcripts are the recordings in testdata (see testdata/README.md), built into the package so that a test
+// in any directory finds them.
+//
+//go:embed testdata/*.txt
+var transcripts embed.FS
 
-// Transcript is one recorded scenario (one shared/wire/<name>.txt file).
+// Transcript is one recorded scenario (one testdata/<name>.txt file).
 type Transcript struct {
 	Name      string     // file name without .txt
 	Command   string     // the "# Ran:" command line, without the logger's "(RACK_URL=...)" trailer
@@ -74,77 +80,43 @@ type Frame struct {
 	Payload    []byte // decoded from the Go-quoted text="..." / bytes="..." / payload="..."
 }
 
-// Dir locates shared/wire: $CONVOX_CI_WIRE if set, else ../shared/wire next to the directory holding go.mod
-// (found by walking up from the working directory).
-func Dir() (string, error) {
-	if d := os.Getenv(EnvDir); d != "" {
-		if isDir(d) {
-			return d, nil
-		}
-		return "", fmt.Errorf("locating wire transcripts: $%s=%q is not a directory", EnvDir, d)
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("locating wire transcripts: %w", err)
-	}
-	for d := wd; ; {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			w := filepath.Join(filepath.Dir(d), "shared", "wire")
-			if isDir(w) {
-				return w, nil
-			}
-			return "", fmt.Errorf("locating wire transcripts: $%s is unset and %s does not exist", EnvDir, w)
-		}
-		up := filepath.Dir(d)
-		if up == d {
-			return "", fmt.Errorf("locating wire transcripts: $%s is unset and no go.mod above %s (looked for ../shared/wire beside it)", EnvDir, wd)
-		}
-		d = up
-	}
-}
-
-func isDir(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && st.IsDir()
-}
-
-// Names lists the transcripts in Dir, sorted, without ".txt".
+// Names lists the transcripts in testdata, sorted, without ".txt".
 func Names() ([]string, error) {
-	dir, err := Dir()
-	if err != nil {
-		return nil, err
-	}
-	files, err := filepath.Glob(filepath.Join(dir, "*.txt"))
+	files, err := fs.Glob(transcripts, "testdata/*.txt")
 	if err != nil {
 		return nil, fmt.Errorf("listing wire transcripts: %w", err)
 	}
 	names := make([]string, 0, len(files))
 	for _, f := range files {
-		names = append(names, strings.TrimSuffix(filepath.Base(f), ".txt"))
+		names = append(names, strings.TrimSuffix(path.Base(f), ".txt"))
 	}
 	sort.Strings(names)
 	if len(names) == 0 {
-		return nil, errors.New("listing wire transcripts: no *.txt in " + dir)
+		return nil, errors.New("listing wire transcripts: no testdata/*.txt")
 	}
 	return names, nil
 }
 
 // Load parses the transcript with the given name, e.g. "deploy".
 func Load(name string) (*Transcript, error) {
-	dir, err := Dir()
+	data, err := Raw(name)
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.Open(filepath.Join(dir, name+".txt"))
-	if err != nil {
-		return nil, fmt.Errorf("loading transcript %s: %w", name, err)
-	}
-	defer f.Close()
-	t, err := Parse(name, f)
+	t, err := Parse(name, bytes.NewReader(data))
 	if err != nil {
 		return nil, fmt.Errorf("loading transcript %s: %w", name, err)
 	}
 	return t, nil
+}
+
+// Raw returns the recorded bytes of the transcript with the given name.
+func Raw(name string) ([]byte, error) {
+	data, err := transcripts.ReadFile("testdata/" + name + ".txt")
+	if err != nil {
+		return nil, fmt.Errorf("loading transcript %s: %w", name, err)
+	}
+	return data, nil
 }
 
 // MustLoad is Load that fails the test (never skips) on error.
