@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -141,6 +142,24 @@ func TestBuildsExportPipedIntoImportMovesABuildBetweenRacks(t *testing.T) {
 	again := run(t, nil, "builds", "export", "-r", "org/production", prod.ID)
 	require.Equal(t, 0, again.code, again.stderr)
 	require.Equal(t, tarEntries(t, []byte(exported.stdout)), replaceID(tarEntries(t, []byte(again.stdout)), prod.ID, id), "the same artifact")
+}
+
+// /dev/null is a character device, not a terminal: CI scripts send output
+// there, and `builds export B >/dev/null` must not be refused.
+func TestBuildsExportToDevNullIsNotATerminal(t *testing.T) {
+	rk := newRack(t, racksim.Options{})
+	build := run(t, nil, "build", appDir(t))
+	require.Equal(t, 0, build.code, build.stderr)
+	id := rk.sim.Rack("").Builds(testApp)[0].ID
+
+	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	require.NoError(t, err)
+	defer null.Close()
+	var errOut bytes.Buffer
+	code := Main(context.Background(), []string{"builds", "export", id}, strings.NewReader(""), null, &errOut)
+	canary.add(t.Name()+" stderr", errOut.Bytes())
+	require.Equal(t, 0, code, errOut.String())
+	require.NotContains(t, errOut.String(), "terminal")
 }
 
 func replaceID(names []string, from, to string) []string {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mattn/go-isatty"
 	"github.com/rs/zerolog"
 )
 
@@ -97,8 +98,8 @@ func indexNewline(b []byte) int {
 	return -1
 }
 
-// IsTerminal reports whether f is a terminal.
+// IsTerminal reports whether f is a terminal. A character device is not
+// enough: /dev/null is one too, and it is where CI scripts send output.
 func IsTerminal(f *os.File) bool {
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	return isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())
 }
