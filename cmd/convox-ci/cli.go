@@ -32,7 +32,7 @@ type CLI struct {
 	Logs     logsCmd     `cmd:"" help:"Show the app's logs."`
 	RackInfo rackCmd     `cmd:"" name:"rack" help:"Show the Rack."`
 	Racks    racksCmd    `cmd:"" help:"List the Racks Console lets this key see."`
-	Simulate simulateCmd `cmd:"" help:"Serve a simulated Rack API locally."`
+	Simulate simulateCmd `cmd:"" help:"Serve a simulated Rack locally until interrupted, with the apps --app names (example-app by default), and print the export lines to use it."`
 	Demo     demoCmd     `cmd:"" help:"Deploy the example app to a built-in simulated Rack (never to a configured Rack)."`
 	Ver      versionCmd  `cmd:"" name:"version" help:"Print the version."`
 }
@@ -93,7 +93,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		return exitUsage
 	}
 	start := time.Now()
-	if cli.Timeout > 0 {
+	if cli.Timeout > 0 && kctx.Command() != "simulate" { // a server runs until interrupted
 		var cancel context.CancelFunc
 		rt.ctx, cancel = context.WithTimeout(rt.ctx, cli.Timeout)
 		defer cancel()

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	goruntime "runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,7 +27,7 @@ type Globals struct {
 	Host               string           `help:"Rack or Console host: a host name as the Convox CLI takes it, or an https:// or http:// URL." env:"CONVOX_HOST,INPUT_HOST,PLUGIN_HOST" placeholder:"HOST"`
 	Password           string           `help:"Rack API key, or a Console deploy key." env:"CONVOX_PASSWORD,INPUT_PASSWORD,PLUGIN_PASSWORD" placeholder:"KEY"`
 	Rack               string           `short:"r" help:"Rack name; org/rack selects a Rack through Console." env:"CONVOX_RACK,INPUT_RACK,PLUGIN_RACK"`
-	App                string           `short:"a" help:"App name." env:"CONVOX_APP,INPUT_APP,PLUGIN_APP"`
+	App                []string         `short:"a" help:"App name (simulate: the apps to create; repeat or separate with commas)." env:"CONVOX_APP,INPUT_APP,PLUGIN_APP" placeholder:"APP"`
 	RackURL            string           `name:"rack-url" help:"A Rack URL with credentials, as the v3 CLI takes it (https://convox:KEY@host); wins over --host." env:"RACK_URL" placeholder:"URL"`
 	CAFile             string           `name:"ca-file" help:"PEM file of CAs to trust for the Rack's certificate." env:"CONVOX_CA_FILE,INPUT_CA_FILE,PLUGIN_CA_FILE" placeholder:"FILE"`
 	InsecureSkipVerify bool             `name:"insecure-skip-verify" help:"Do not verify the Rack's TLS certificate (dangerous)." env:"CONVOX_INSECURE_SKIP_VERIFY,INPUT_INSECURE_SKIP_VERIFY,PLUGIN_INSECURE_SKIP_VERIFY"`
@@ -129,7 +130,10 @@ func savedLoginPlaces() login.Places {
 // state builds a pipeline state for the app on the rack.
 func (g *Globals) state(rt *runtime, rackName, app string) (*pipeline.State, error) {
 	if app == "" {
-		app = g.App
+		var err error
+		if app, err = g.oneApp(); err != nil {
+			return nil, err
+		}
 	}
 	if app == "" {
 		return nil, usagef("no app named: pass --app (-a) or set CONVOX_APP")
@@ -165,6 +169,30 @@ func (g *Globals) state(rt *runtime, rackName, app string) (*pipeline.State, err
 		Connect:  func(other string) (*rack.Client, error) { return g.client(rt, other) },
 		Poll:     pipeline.DefaultPoll,
 	}, nil
+}
+
+// apps are the app names given, each once, without empty ones.
+func (g *Globals) apps() []string {
+	var apps []string
+	for _, a := range g.App {
+		if a = strings.TrimSpace(a); a != "" && !slices.Contains(apps, a) {
+			apps = append(apps, a)
+		}
+	}
+	return apps
+}
+
+// oneApp is the app named, or "" when none is: every command but simulate
+// works on one app, so naming several is a mistake, never "the last wins".
+func (g *Globals) oneApp() (string, error) {
+	apps := g.apps()
+	switch len(apps) {
+	case 0:
+		return "", nil
+	case 1:
+		return apps[0], nil
+	}
+	return "", usagef("%d apps named (%s): name one app with --app (-a) or CONVOX_APP; only simulate takes several", len(apps), strings.Join(apps, ", "))
 }
 
 // urlPassword is the password a URL carries, to redact it.

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,6 +29,7 @@ type simulateCmd struct {
 	Seed         int64         `help:"Seed of the fault injection, to replay a run." default:"1"`
 	BuildTime    time.Duration `name:"build-duration" help:"How long each build runs on the simulated Rack." default:"300ms"`
 	RolloutTime  time.Duration `name:"rollout-duration" help:"How long each promotion stays updating." default:"300ms"`
+	WriteEnv     string        `name:"write-env" help:"Also write the export lines to this file once the Rack is listening (source it from another shell or script: . FILE); removed when simulate stops." placeholder:"FILE"`
 }
 
 // Validate checks the fault rate before anything starts.
@@ -101,18 +103,17 @@ func randomPassword() string {
 	return hex.EncodeToString(b)
 }
 
-// Run serves until interrupted. The password is --password (random when
-// unset); --app names the apps to create at start (comma-separated).
+// Run serves until interrupted (the global --timeout does not apply: a
+// server has no end of its own). The password is --password (random when
+// unset); --app names the apps to create at start, example-app by default.
 func (c *simulateCmd) Run(rt *runtime, g *Globals) error {
 	pw := g.Password
 	if pw == "" {
 		pw = randomPassword()
 	}
-	var apps []string
-	for _, a := range strings.Split(g.App, ",") {
-		if a = strings.TrimSpace(a); a != "" {
-			apps = append(apps, a)
-		}
+	apps := g.apps()
+	if len(apps) == 0 {
+		apps = []string{demoApp}
 	}
 	sim := racksim.New(racksim.Options{Password: pw, Apps: apps, Console: c.Console, Racks: c.Racks, DeployKey: c.Console, Logger: rt.log,
 		Faults: racksim.Faults{Rate: c.FaultRate, Seed: c.Seed}})
@@ -124,17 +125,58 @@ func (c *simulateCmd) Run(rt *runtime, g *Globals) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(rt.stdout, "export CONVOX_HOST=%s\n", s.url)
-	fmt.Fprintf(rt.stdout, "export CONVOX_PASSWORD=%s\n", pw)
+	settings := []string{"CONVOX_HOST=" + s.url, "CONVOX_PASSWORD=" + pw}
 	if s.caFile != "" {
-		fmt.Fprintf(rt.stdout, "export CONVOX_CA_FILE=%s\n", s.caFile)
+		settings = append(settings, "CONVOX_CA_FILE="+s.caFile)
 	}
 	if c.Console {
-		fmt.Fprintf(rt.stdout, "export CONVOX_RACK=%s\n", c.Racks[0])
+		settings = append(settings, "CONVOX_RACK="+c.Racks[0])
 	}
+	settings = append(settings, "CONVOX_APP="+apps[0])
+	var lines strings.Builder
+	for _, kv := range settings {
+		k, v, _ := strings.Cut(kv, "=")
+		fmt.Fprintf(&lines, "export %s=%s\n", k, shellQuote(v))
+	}
+	if c.WriteEnv != "" {
+		if err := writeFileAtomic(c.WriteEnv, []byte(lines.String()), 0o600); err != nil {
+			return usagef("--write-env %s: %v", c.WriteEnv, err)
+		}
+		defer os.Remove(c.WriteEnv)
+	}
+	fmt.Fprint(rt.stdout, lines.String())
 	rt.log.Info().Str("url", s.url).Bool("console", c.Console).Strs("apps", apps).Float64("fault_rate", c.FaultRate).Int64("seed", c.Seed).Msg("simulated Rack serving; interrupt to stop")
-	<-rt.ctx.Done() // an interrupt, or --timeout, ends the simulator cleanly
+	<-rt.ctx.Done()
 	return nil
+}
+
+// shellQuote quotes a value for a POSIX shell when it needs it.
+func shellQuote(v string) string {
+	if v != "" && strings.Trim(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:@,+=") == "" {
+		return v
+	}
+	return "'" + strings.ReplaceAll(v, "'", `'\''`) + "'"
+}
+
+// writeFileAtomic writes data so that a reader never sees it half-written.
+func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(perm); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
 }
 
 type demoCmd struct {
@@ -157,7 +199,7 @@ func (c *demoCmd) Run(rt *runtime, g *Globals) error {
 		{"CONVOX_PASSWORD", g.Password != ""},
 		{"RACK_URL", g.RackURL != ""},
 		{"CONVOX_RACK", g.Rack != ""},
-		{"CONVOX_APP", g.App != "" && g.App != demoApp},
+		{"CONVOX_APP", len(g.apps()) > 0 && !slices.Equal(g.apps(), []string{demoApp})},
 		{"CONVOX_CA_FILE", g.CAFile != ""},
 		{"CONVOX_INSECURE_SKIP_VERIFY", g.InsecureSkipVerify},
 	} {
@@ -180,7 +222,7 @@ func (c *demoCmd) Run(rt *runtime, g *Globals) error {
 	defer s.close()
 	// Every connection setting points at the simulated Rack; with a host and
 	// password given, the saved login is never read.
-	g.Host, g.Password, g.CAFile, g.App = s.url, pw, s.caFile, demoApp
+	g.Host, g.Password, g.CAFile, g.App = s.url, pw, s.caFile, []string{demoApp}
 	g.RackURL, g.Rack, g.InsecureSkipVerify = "", "", false
 	rt.log.Info().Str("url", s.url).Str("app", demoApp).Msg("deploying to a simulated Rack")
 	st, err := g.state(rt, "", "")
