@@ -243,7 +243,9 @@ func TestWireBuildFailedLogIsText(t *testing.T) {
 		require.NoError(t, err)
 	}
 	require.Equal(t, BuildFailed, b.Status)
-	require.NotEmpty(t, b.Reason)
+	// The recording's reason was made up by its stand-in provider: the real
+	// build runner leaves reason empty (the cause is the log's ERROR: line),
+	// so it is not asserted here.
 	requireLikeCLI(t, tr, rp)
 }
 

@@ -106,8 +106,9 @@ func (s *Server) runBuild(a *appState, b *buildState, plan buildPlan, planErr er
 	items, _, _ := b.log.from(0)
 	a.objects["build/"+b.b.ID+"/logs"] = []byte(strings.Join(items, "\n") + "\n")
 	if reason != "" {
+		// as the real build runner (pkg/build fail()): the cause is only in
+		// the log's "ERROR: " line; the build's reason stays empty
 		b.b.Status = rack.BuildFailed
-		b.b.Reason = reason
 	} else {
 		r := a.releaseFromBuild(b)
 		b.b.Release = r.ID

@@ -24,6 +24,11 @@
 //   - logs: app and service log websockets in the kubectl "[pod/<pod>/<app>]
 //     <ts> <msg>" format with Follow, Since, Tail and Prefix
 //
+// A failed build, as with the real build runner (pkg/build fail()), writes
+// "ERROR: <cause>" as its last log line and leaves Build.reason empty; a
+// missing manifest fails with "open /tmp/<n>/convox.yml: no such file or
+// directory", the build pod's own words.
+//
 // Wire details copied from the real server: Request-Id (12 hex),
 // X-Content-Type-Options and X-Frame-Options on matched routes only; unknown
 // routes get 404 with an empty body and no extra headers (405 likewise for a
@@ -71,8 +76,6 @@
 //     and the build pod fails later.
 //   - A service missing from the release manifest fails a process run with
 //     404 "service not found: <name>"; the real Rack starts a broken pod.
-//   - A failed build sets Build.reason; the real build pod only writes the
-//     "ERROR: <message>" line and the failed status.
 //   - An invalid import artifact answers 400 "invalid build artifact: ...";
 //     the real Rack answers 500 with the gzip/tar error text.
 //   - Imported builds keep description, manifest and logs of build.json but,

@@ -169,7 +169,9 @@ func planBuild(tgz []byte, manifestPath string) (buildPlan, error) {
 		return plan, fmt.Errorf("invalid source archive: %w", err)
 	}
 	if !found {
-		return plan, fmt.Errorf("no such file: %s", manifestPath)
+		// the build pod's os.ReadFile in the source it extracted into a
+		// fresh os.MkdirTemp directory (pkg/build execute)
+		return plan, fmt.Errorf("open /tmp/%d/%s: no such file or directory", 1000000000+randInt(1000000000), manifestPath)
 	}
 	svcs, err := parseManifest([]byte(plan.manifest))
 	if err != nil {

@@ -207,7 +207,7 @@ func (s *Server) sleep(d time.Duration) bool {
 }
 
 // FailNextBuild makes the next build of app fail: its log ends with
-// "ERROR: build failed: <reason>" and Build.reason is reason.
+// "ERROR: build failed: <reason>"; Build.reason stays empty, as on a real Rack.
 func (s *Server) FailNextBuild(app, reason string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

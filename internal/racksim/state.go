@@ -375,3 +375,12 @@ func (s *Server) appCreate(c *call) error {
 	}
 	return renderJSON(c.w, app)
 }
+
+// randInt is a random number in [0, n).
+func randInt(n int64) int64 {
+	k, err := rand.Int(rand.Reader, big.NewInt(n))
+	if err != nil {
+		panic(fmt.Sprintf("crypto/rand: %v", err))
+	}
+	return k.Int64()
+}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -80,13 +82,16 @@ func WaitBuild(ctx context.Context, st *pipeline.State, id string) (*rack.Build,
 	logCtx, stopLogs := context.WithCancel(ctx)
 	defer stopLogs()
 	defer st.Fold("build " + id + " log")()
+	var cause failureCause
 	logsDone := make(chan error, 1)
 	go func() {
 		lines := report.LineWriter(func(line string) {
+			cause.line(line)
 			st.Log.Info().Str("build", id).Str("stream", "build").Msg(line)
 		})
 		err := st.Rack.BuildLogs(logCtx, st.App, id, lines)
 		lines.Flush()
+		cause.streamError(err)
 		logsDone <- err
 	}()
 
@@ -117,12 +122,54 @@ func WaitBuild(ctx context.Context, st *pipeline.State, id string) (*rack.Build,
 			return b, nil
 		case rack.BuildFailed:
 			drainLogs(logs, stopLogs)
-			return nil, &BuildFailedError{Build: id, Reason: b.Reason}
+			reason := b.Reason
+			if reason == "" {
+				reason = cause.get()
+			}
+			return nil, &BuildFailedError{Build: id, Reason: reason}
 		case rack.BuildCreated, rack.BuildRunning, "":
 		default:
 			return nil, fmt.Errorf("build %s has an unexpected status %q", id, b.Status)
 		}
 	}
+}
+
+// failureCause keeps the cause a failed build wrote into its log. The real
+// build runner never sets the build's reason: it writes "ERROR: <cause>" into
+// the log (pkg/build fail()) and marks the build failed. When that line is
+// the stream's first frame (a missing or broken convox.yml), the client
+// reports it as the stream's error rather than as text, so both are kept.
+type failureCause struct {
+	mu    sync.Mutex
+	last  string // the last "ERROR: " line of the log, without the prefix
+	frame string // an ERROR: frame the stream ended with
+}
+
+func (f *failureCause) line(line string) {
+	if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "ERROR: "); ok && strings.TrimSpace(rest) != "" {
+		f.mu.Lock()
+		f.last = strings.TrimSpace(rest)
+		f.mu.Unlock()
+	}
+}
+
+func (f *failureCause) streamError(err error) {
+	var e *rack.Error
+	if errors.As(err, &e) && e.Status == 0 && e.Err == nil && e.Message != "" {
+		f.mu.Lock()
+		f.frame = e.Message
+		f.mu.Unlock()
+	}
+}
+
+// get is the last ERROR: line, else the stream's ERROR: frame.
+func (f *failureCause) get() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.last != "" {
+		return f.last
+	}
+	return f.frame
 }
 
 // drainLogs gives the log stream a moment to deliver its last lines once the
