@@ -1,9 +1,11 @@
 package rack
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -135,9 +137,31 @@ func shouldRetry(class retryClass, method string, resp *http.Response, err error
 	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
 		return class == retrySafe
 	case http.StatusInternalServerError:
-		return class == retrySafe && (method == http.MethodGet || method == http.MethodHead)
+		return class == retrySafe && (method == http.MethodGet || method == http.MethodHead) && !saysNotFound(resp)
 	}
 	return false
+}
+
+// saysNotFound reports a 500 whose message says not found: a real k8s Rack
+// answers an unknown build, release or process with the Kubernetes error
+// (`builds.convox.com "bx" not found`), which carries no status, so it comes
+// as a 500; asking again cannot change it. The body is read and put back for
+// the caller.
+func saysNotFound(resp *http.Response) bool {
+	if resp.Body == nil {
+		return false
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	resp.Body = readCloser{Reader: io.MultiReader(bytes.NewReader(body), resp.Body), Closer: resp.Body}
+	if err != nil {
+		return false
+	}
+	return Classify(resp.StatusCode, errorMessage(resp.StatusCode, resp.Header.Get("Content-Type"), body)) == NotFound
+}
+
+type readCloser struct {
+	io.Reader
+	io.Closer
 }
 
 // notSent reports a failure before the request could reach the server.

@@ -22,6 +22,7 @@ import (
 type flaky struct {
 	statuses []int
 	header   http.Header // added to the failing answers
+	body     string      // of the failing answers; default "try again later\n"
 	ok       string
 
 	mu     sync.Mutex
@@ -43,7 +44,11 @@ func (f *flaky) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			w.Header()[k] = v
 		}
 		w.WriteHeader(f.statuses[n])
-		_, _ = io.WriteString(w, "try again later\n")
+		body := f.body
+		if body == "" {
+			body = "try again later\n"
+		}
+		_, _ = io.WriteString(w, body)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")

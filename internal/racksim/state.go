@@ -160,7 +160,7 @@ func (a *appState) release(id string) (*rack.Release, error) {
 			return r, nil
 		}
 	}
-	return nil, notFound("release not found: %s", id)
+	return nil, k8sNotFound("releases.convox.com", id)
 }
 
 func (a *appState) build(id string) (*buildState, error) {
@@ -169,7 +169,7 @@ func (a *appState) build(id string) (*buildState, error) {
 			return b, nil
 		}
 	}
-	return nil, notFound("build not found: %s", id)
+	return nil, k8sNotFound("builds.convox.com", id)
 }
 
 func (a *appState) process(id string) (*procState, error) {
@@ -178,7 +178,7 @@ func (a *appState) process(id string) (*procState, error) {
 			return p, nil
 		}
 	}
-	return nil, notFound("process not found: %s", id)
+	return nil, k8sNotFound("pods", id)
 }
 
 func (a *appState) removeProcess(p *procState) {
