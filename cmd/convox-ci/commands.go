@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/convox-ci/convox-ci/internal/outfile"
 	"github.com/convox-ci/convox-ci/internal/pipeline"
 	"github.com/convox-ci/convox-ci/internal/rack"
 	"github.com/convox-ci/convox-ci/internal/report"
@@ -221,7 +222,7 @@ func (c *buildsExportCmd) Run(rt *runtime, g *Globals) error {
 		return err
 	}
 	if c.File != "" {
-		f, err := os.Create(c.File)
+		f, err := outfile.Create(c.File)
 		if err != nil {
 			return usagef("creating %s: %v", c.File, err)
 		}

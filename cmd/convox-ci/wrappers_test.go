@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/goccy/go-yaml"
 	"github.com/stretchr/testify/require"
 
 	"github.com/convox-ci/convox-ci/internal/racksim"
@@ -56,6 +57,8 @@ func runProcess(t *testing.T, dir string, env map[string]string, name string, ar
 }
 
 func TestGitHubActionInputs(t *testing.T) {
+	actionYML, err := filepath.Abs("../../action.yml")
+	require.NoError(t, err)
 	rk := consoleRack(t)
 	dir := repo(t)
 	out := t.TempDir()
@@ -64,19 +67,35 @@ func TestGitHubActionInputs(t *testing.T) {
 		"GITHUB_OUTPUT": filepath.Join(out, "output"), "GITHUB_STEP_SUMMARY": filepath.Join(out, "summary"),
 		// action.yml hands every input over, unset ones as "".
 		"INPUT_HOST": rk.url, "INPUT_PASSWORD": testPassword, "INPUT_RACK": "", "INPUT_APP": "",
-		"INPUT_COMMAND": "", "INPUT_CONFIG": "convox-ci.yml", "INPUT_TIMEOUT": "5m", "INPUT_RESULT_FILE": filepath.Join(out, "result.json"),
+		"INPUT_COMMAND": "", "INPUT_CONFIG": "convox-ci.yml", "INPUT_TIMEOUT": "5m", "INPUT_RESULT_FILE": filepath.Join(out, "new", "dir", "result.json"),
 		"INPUT_LOG_FORMAT": "auto", "INPUT_LOG_LEVEL": "info", "INPUT_CA_FILE": "", "INPUT_INSECURE_SKIP_VERIFY": "false",
 	}
 	res := runProcess(t, dir, env, os.Args[0])
-	t.Cleanup(func() { canary.file(filepath.Join(out, "output")); canary.file(filepath.Join(out, "result.json")) })
+	resultFile := filepath.Join(out, "new", "dir", "result.json")
+	t.Cleanup(func() { canary.file(filepath.Join(out, "output")); canary.file(resultFile) })
 	require.Equal(t, 0, res.code, res.stderr)
 
 	release := rk.sim.Rack("org/staging").Builds("myapp")[0].Release
-	require.Contains(t, readFile(t, filepath.Join(out, "output")), "release_id="+release+"\n")
+	outputs := readFile(t, filepath.Join(out, "output"))
+	require.Contains(t, outputs, "release_id="+release+"\n")
 	require.Contains(t, res.stderr, "::add-mask::"+testPassword+"\n")
 	var r map[string]any
-	require.NoError(t, json.Unmarshal([]byte(readFile(t, filepath.Join(out, "result.json"))), &r))
+	require.NoError(t, json.Unmarshal([]byte(readFile(t, resultFile)), &r), "the result file's folder is created")
 	require.Equal(t, release, r["release_id"])
+
+	// Every output written is declared in action.yml (a workflow may only
+	// use declared outputs; actionlint rejects the others).
+	var action struct {
+		Outputs map[string]any `yaml:"outputs"`
+	}
+	require.NoError(t, yaml.Unmarshal([]byte(readFile(t, actionYML)), &action))
+	var written []string
+	for _, line := range strings.Split(strings.TrimSpace(outputs), "\n") {
+		k, _, _ := strings.Cut(line, "=")
+		written = append(written, k)
+		require.Contains(t, action.Outputs, k, "action.yml does not declare the output %q", k)
+	}
+	require.Subset(t, written, []string{"status", "commit", "target", "rack", "app", "build_id", "release_id"}, "a deploy writes every output")
 }
 
 func TestGitHubActionCommandInput(t *testing.T) {

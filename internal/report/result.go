@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/convox-ci/convox-ci/internal/outfile"
 )
 
 // Result is what a run produced, written to the result file and each CI's
@@ -60,7 +62,7 @@ func (o Outputs) Write(r Result, secrets *Secrets) error {
 	if o.ResultFile != "" {
 		b, _ := json.MarshalIndent(r, "", "  ")
 		b = append(secrets.Redact(b), '\n')
-		if err := os.WriteFile(o.ResultFile, b, 0o644); err != nil {
+		if err := outfile.WriteFile(o.ResultFile, b); err != nil {
 			errs = append(errs, fmt.Sprintf("writing result file: %v", err))
 		}
 	}

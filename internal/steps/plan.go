@@ -3,9 +3,9 @@ package steps
 import (
 	"context"
 	"fmt"
-	"os"
 
 	"github.com/convox-ci/convox-ci/internal/config"
+	"github.com/convox-ci/convox-ci/internal/outfile"
 	"github.com/convox-ci/convox-ci/internal/pipeline"
 )
 
@@ -49,7 +49,7 @@ type exportToFile struct{ file string }
 func (e exportToFile) String() string { return "exporting the build to " + e.file }
 
 func (e exportToFile) Run(ctx context.Context, st *pipeline.State) error {
-	f, err := os.Create(e.file)
+	f, err := outfile.Create(e.file)
 	if err != nil {
 		return fmt.Errorf("creating %s: %w", e.file, err)
 	}
