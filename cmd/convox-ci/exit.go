@@ -70,7 +70,7 @@ func exitCode(ctx context.Context, err error) int {
 		status *statusError
 	)
 	switch {
-	case errors.As(err, &usage), errors.As(err, &cfg):
+	case errors.As(err, &usage), errors.As(err, &cfg), errors.Is(err, rack.ErrOtherRack):
 		return exitUsage
 	case errors.Is(err, context.DeadlineExceeded):
 		return exitDeadline

@@ -68,6 +68,7 @@ type Client struct {
 	resolved  bool
 	direct    bool   // Console mode fell back to direct: GET /racks answered 404
 	rackName  string // resolved org/rack
+	mismatch  error  // the direct Rack is not the rack asked for
 	session   string
 }
 
@@ -105,9 +106,7 @@ func New(cfg Config) (*Client, error) {
 		c.user, c.password = userinfo(u, cfg.Password, true)
 		c.base = u
 		c.rackURL = true
-		if cfg.Rack != "" {
-			c.log.Debug().Str("rack", cfg.Rack).Msg("RACK_URL is set: talking to that Rack directly, the rack name is not used")
-		}
+		c.wantRack = strings.TrimSpace(cfg.Rack) // checked against the Rack's own name (resolve)
 	case strings.TrimSpace(cfg.Host) != "":
 		u, err := parseEndpoint(cfg.Host, "CONVOX_HOST")
 		if err != nil {

@@ -15,30 +15,71 @@ var (
 	ErrAmbiguousRack = errors.New("ambiguous rack name")
 )
 
+// ErrOtherRack matches a RackMismatchError.
+var ErrOtherRack = errors.New("the credentials point at another rack")
+
+// RackMismatchError is a rack name given with direct credentials (RACK_URL,
+// or CONVOX_HOST naming a Rack) that is not the Rack those credentials reach.
+// A Rack cannot select another rack (GET /racks is a bare 404 there), so
+// going on would act on the wrong Rack under the asked name.
+type RackMismatchError struct {
+	Host   string // where the credentials point
+	Own    string // that Rack's own name (GET /system)
+	Wanted string // the rack name asked for
+}
+
+func (e *RackMismatchError) Error() string {
+	return fmt.Sprintf("rack %s was asked for, but the credentials point directly at %s, the Rack named %q, "+
+		"and a Rack cannot reach another rack: give that rack's own host and password (CONVOX_HOST/CONVOX_PASSWORD or RACK_URL, "+
+		"or host:/password: on the target or import in the rules file), or go through Console "+
+		"(CONVOX_HOST=console.convox.com with a deploy key)", e.Wanted, e.Host, e.Own)
+}
+
+// Is makes a RackMismatchError match ErrOtherRack.
+func (e *RackMismatchError) Is(target error) bool { return target == ErrOtherRack }
+
+// NameFits reports whether a rack name fits a Rack's own name: equal, or
+// its last "/" part equal ("org/staging" and "staging" fit a Rack named
+// staging).
+func NameFits(want, own string) bool {
+	want = strings.TrimSpace(want)
+	if i := strings.LastIndex(want, "/"); i >= 0 {
+		want = want[i+1:]
+	}
+	return want != "" && want == own
+}
+
 // resolve finds the Console rack named in Config.Rack, once: GET /racks,
-// exact match first, else a unique substring match (docs/protocol.md, Choosing the Rack). A 404
-// means the host is a Rack: the client then talks to it directly.
+// exact match first, else a unique substring match (docs/protocol.md,
+// Choosing the Rack). A 404 means the host is a Rack: the name must then be
+// that Rack's own (checkOwn), as with RACK_URL.
 func (c *Client) resolve(ctx context.Context) error {
-	if !c.console {
+	if c.wantRack == "" || (!c.console && !c.rackURL) {
 		return nil
 	}
 	c.resolveMu.Lock()
 	defer c.resolveMu.Unlock()
 	c.mu.Lock()
-	done := c.resolved
+	done, failed := c.resolved, c.mismatch
 	c.mu.Unlock()
+	if failed != nil {
+		return failed
+	}
 	if done {
 		return nil
+	}
+	if c.rackURL {
+		return c.checkOwn(ctx)
 	}
 	racks, err := c.consoleRacks(ctx)
 	if err != nil {
 		var e *Error
 		if errors.As(err, &e) && e.Status == http.StatusNotFound {
-			c.log.Debug().Str("host", c.Host()).Msg("GET /racks answered 404: the host is a Rack, talking to it directly")
+			c.log.Debug().Str("host", c.Host()).Msg("GET /racks answered 404: the host is a Rack, checking that it is the rack asked for")
 			c.mu.Lock()
-			c.direct, c.resolved = true, true
+			c.direct = true // no Rack or Session headers from here on
 			c.mu.Unlock()
-			return nil
+			return c.checkOwn(ctx)
 		}
 		return fmt.Errorf("looking up rack %s on Console %s: %w", c.wantRack, c.Host(), err)
 	}
@@ -50,6 +91,28 @@ func (c *Client) resolve(ctx context.Context) error {
 	c.rackName, c.resolved = name, true
 	c.mu.Unlock()
 	c.log.Debug().Str("rack", name).Str("host", c.Host()).Msg("talking to the rack through Console")
+	return nil
+}
+
+// checkOwn accepts the rack name asked for when it fits the direct Rack's
+// own name (GET /system), and fails with a *RackMismatchError otherwise;
+// callers hold resolveMu.
+func (c *Client) checkOwn(ctx context.Context) error {
+	var sys System
+	if err := c.getJSON(ctx, call{method: http.MethodGet, path: "/system", retry: retrySafe, noRack: true}, &sys); err != nil {
+		return fmt.Errorf("checking that %s is rack %s: %w", c.Host(), c.wantRack, err)
+	}
+	if !NameFits(c.wantRack, sys.Name) {
+		err := &RackMismatchError{Host: c.Host(), Own: sys.Name, Wanted: c.wantRack}
+		c.mu.Lock()
+		c.mismatch = err
+		c.mu.Unlock()
+		return err
+	}
+	c.log.Debug().Str("host", c.Host()).Str("rack", sys.Name).Msg("talking to the Rack directly; it is the rack asked for")
+	c.mu.Lock()
+	c.direct, c.resolved = true, true
+	c.mu.Unlock()
 	return nil
 }
 

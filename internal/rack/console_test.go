@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 
@@ -29,6 +30,7 @@ type fakeConsole struct {
 	sessionPath  string // challenge calls without a session
 	sessionToken string // "false" or "true"
 	sessionID    string // what POST sessionPath answers
+	ownName      string // GET /system's name without a Rack header (the host is a Rack)
 
 	mu       sync.Mutex
 	requests []*http.Request
@@ -57,6 +59,8 @@ func (f *fakeConsole) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		_, _ = io.WriteString(w, consoleRacks)
+	case r.URL.Path == "/system" && r.Header.Get("Rack") == "":
+		_, _ = io.WriteString(w, `{"name":"`+f.ownName+`"}`)
 	case r.URL.Path == "/system":
 		_, _ = io.WriteString(w, `{"name":"`+r.Header.Get("Rack")+`"}`)
 	case r.URL.Path == "/apps/myapp/logs" && r.Header.Get("Upgrade") != "":
@@ -165,17 +169,74 @@ func TestConsoleAuthFailureIsNotSwallowed(t *testing.T) {
 }
 
 func TestConsoleHostThatIsARackGoesDirect(t *testing.T) {
-	f := &fakeConsole{racksStatus: http.StatusNotFound}
-	c, logs := consoleClient(t, f, "production")
-	_, err := c.SystemGet(context.Background())
-	require.NoError(t, err)
-	require.False(t, c.Console())
-	require.Empty(t, c.RackName())
-	reqs := f.seen()
-	require.Len(t, reqs, 2)
-	require.Empty(t, reqs[1].Header.Values("Rack"))
-	require.Empty(t, reqs[1].Header.Values("Session"))
-	require.Equal(t, 1, logs.count("talking to it directly"))
+	for _, name := range []string{"production", "acme/production"} {
+		t.Run(name, func(t *testing.T) {
+			f := &fakeConsole{racksStatus: http.StatusNotFound, ownName: "production"}
+			c, logs := consoleClient(t, f, name)
+			sys, err := c.SystemGet(context.Background())
+			require.NoError(t, err)
+			require.Equal(t, "production", sys.Name)
+			require.False(t, c.Console())
+			require.Empty(t, c.RackName())
+			reqs := f.seen()
+			require.Len(t, reqs, 3, "GET /racks (404), GET /system (its own name), then the call")
+			require.Equal(t, "/system", reqs[1].URL.Path)
+			for _, r := range reqs[1:] {
+				require.Empty(t, r.Header.Values("Rack"))
+				require.Empty(t, r.Header.Values("Session"))
+			}
+			require.Equal(t, 1, logs.count("talking to the Rack directly; it is the rack asked for"))
+		})
+	}
+}
+
+// With direct credentials, a rack name that is not the Rack's own is
+// refused before anything else is sent: a Rack cannot reach another rack.
+func TestDirectCredentialsWithAnotherRacksName(t *testing.T) {
+	f := &fakeConsole{racksStatus: http.StatusNotFound, ownName: "production"}
+	c, _ := consoleClient(t, f, "acme/staging")
+	_, err := c.BuildList(context.Background(), "myapp", 0)
+	var mm *RackMismatchError
+	require.ErrorAs(t, err, &mm)
+	require.ErrorIs(t, err, ErrOtherRack)
+	require.Equal(t, RackMismatchError{Host: c.Host(), Own: "production", Wanted: "acme/staging"}, *mm)
+	require.ErrorContains(t, err, `rack acme/staging was asked for, but the credentials point directly at `+c.Host()+`, the Rack named "production"`)
+	var paths []string
+	for _, r := range f.seen() {
+		paths = append(paths, r.Method+" "+r.URL.Path)
+	}
+	require.Equal(t, []string{"GET /racks", "GET /system"}, paths, "nothing but the two look-ups was sent")
+	_, err = c.BuildList(context.Background(), "myapp", 0)
+	require.ErrorIs(t, err, ErrOtherRack, "every later call fails the same way")
+}
+
+func TestRackURLWithARackName(t *testing.T) {
+	for name, tc := range map[string]struct {
+		rack string
+		ok   bool
+	}{
+		"its own name":            {rack: "production", ok: true},
+		"org and its own name":    {rack: "acme/production", ok: true},
+		"another rack":            {rack: "acme/staging"},
+		"a name that contains it": {rack: "acme/production2"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := &fakeConsole{racksStatus: http.StatusNotFound, ownName: "production"}
+			f.t = t
+			srv := httptest.NewServer(f)
+			t.Cleanup(srv.Close)
+			c := newTestClient(t, Config{RackURL: strings.Replace(srv.URL, "://", "://convox:key@", 1), Rack: tc.rack})
+			_, err := c.BuildList(context.Background(), "myapp", 0)
+			if tc.ok {
+				require.NotErrorIs(t, err, ErrOtherRack)
+				return
+			}
+			require.ErrorIs(t, err, ErrOtherRack)
+			for _, r := range f.seen() {
+				require.NotContains(t, r.URL.Path, "/apps", "nothing sent to the app")
+			}
+		})
+	}
 }
 
 func TestConsoleSessionHandshake(t *testing.T) {
