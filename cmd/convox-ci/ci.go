@@ -242,7 +242,7 @@ func describe(rt *runtime, st *pipeline.State, dir string) {
 
 // lineOutput writes a remote stream to stdout line by line, redacted.
 func lineOutput(rt *runtime) *report.Lines {
-	return report.LineWriter(func(line string) {
-		fmt.Fprintln(rt.stdout, rt.secrets.String(line))
+	return report.LineWriter(rt.secrets, func(line string) {
+		fmt.Fprintln(rt.stdout, line)
 	})
 }

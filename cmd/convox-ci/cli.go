@@ -130,9 +130,11 @@ func newRuntime(ctx context.Context, g *Globals, stdin io.Reader, stdout, stderr
 		rt.outputs.BashEnv = channels.BashEnv
 		if rt.github {
 			// GitHub masks what it is told to: every secret, as soon as it is
-			// known. On stderr, never stdout: stdout carries data (--id,
-			// builds export) that a mask line would corrupt.
-			rt.secrets.OnAdd(func(v string) { fmt.Fprintf(stderr, "::add-mask::%s\n", v) })
+			// known, one line per command (the redactor announces each line
+			// of a multi-line secret), escaped as workflow command data. On
+			// stderr, never stdout: stdout carries data (--id, builds
+			// export) that a mask line would corrupt.
+			rt.secrets.OnAdd(func(line string) { fmt.Fprintf(stderr, "::add-mask::%s\n", commandData(line)) })
 		}
 	}
 	rt.secrets.Add(g.Password)
@@ -146,6 +148,12 @@ func newRuntime(ctx context.Context, g *Globals, stdin io.Reader, stdout, stderr
 	}
 	rt.log = log
 	return rt, nil
+}
+
+// commandData escapes a GitHub workflow command's data, as the runner
+// unescapes it.
+func commandData(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
 }
 
 // finish logs the outcome and writes the CI outputs.
@@ -167,7 +175,7 @@ func (rt *runtime) finish(err error, code int, took time.Duration, command strin
 	case r.Status == "":
 		r.Status = "succeeded"
 	}
-	if werr := rt.outputs.Write(*r, rt.secrets); werr != nil {
+	if werr := rt.outputs.Write(*r); werr != nil {
 		rt.log.Warn().Err(werr).Msg("could not write the CI outputs")
 	}
 }

@@ -74,6 +74,7 @@ func (g *Globals) client(rt *runtime, rackName string) (*rack.Client, error) {
 		Actor:              g.Actor,
 		Logger:             rt.log,
 		Version:            version,
+		Redactor:           rt.secrets,
 	})
 	if err != nil {
 		return nil, &usageError{msg: err.Error()}

@@ -188,7 +188,7 @@ func (c *Client) decode(cl call, resp *http.Response, out interface{}) error {
 		} else if json.Valid(data) {
 			what = "JSON of another shape: " + err.Error()
 		} else if isHTML(resp.Header.Get("Content-Type"), []byte(t)) {
-			what = errorMessage(resp.StatusCode, resp.Header.Get("Content-Type"), data)
+			what = errorMessage(resp.StatusCode, resp.Header.Get("Content-Type"), data, c.redact)
 		}
 		return &Error{Kind: Other, Status: resp.StatusCode, Message: "unexpected answer, not the Rack API's JSON: " + what,
 			Method: cl.method, Path: cl.path, Host: c.Host(), Err: err}
@@ -210,7 +210,7 @@ func (c *Client) responseError(cl call, resp *http.Response) error {
 		return e
 	}
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-	e.Message = errorMessage(resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	e.Message = errorMessage(resp.StatusCode, resp.Header.Get("Content-Type"), body, c.redact)
 	e.Kind = Classify(resp.StatusCode, e.Message)
 	return e
 }
@@ -226,7 +226,11 @@ func (c *Client) transportError(method, path string, err error) error {
 		cause = ue.Err // the URL is in Method/Path/Host already
 	}
 	e := &Error{Kind: Unavailable, Method: method, Path: path, Host: c.Host(), Err: err}
+	var redirect *RedirectError
 	switch {
+	case errors.As(err, &redirect):
+		e.Kind = Other
+		e.Message = redirect.Error()
 	case isCertError(err):
 		e.Kind = BadCertificate
 		e.Message = fmt.Sprintf("the TLS certificate of %s could not be verified (%v); if the Rack serves a self-signed certificate, %s",

@@ -38,6 +38,10 @@ type Config struct {
 	RetryWaitMin       time.Duration // default 250ms
 	RetryWaitMax       time.Duration // default 5s
 	Version            string        // ours, for the User-Agent
+	// Redactor hides secrets in server text before the client cuts it
+	// (error bodies, page titles); nil: text is cut as it is, and must be
+	// redacted whole by whoever prints it.
+	Redactor Redactor
 }
 
 // Defaults for Config's retry settings.
@@ -59,6 +63,7 @@ type Client struct {
 	rackURL   bool // the endpoint came from RACK_URL
 	wantRack  string
 	log       zerolog.Logger
+	redact    Redactor
 	http      *retryablehttp.Client
 	ws        *http.Client
 	ping      time.Duration
@@ -93,9 +98,13 @@ func userinfo(u *url.URL, password string, urlWins bool) (string, string) {
 // plain calls, one websocket dialer). It sends nothing.
 func New(cfg Config) (*Client, error) {
 	c := &Client{
-		actor: cfg.Actor,
-		log:   cfg.Logger,
-		ping:  5 * time.Second,
+		actor:  cfg.Actor,
+		log:    cfg.Logger,
+		ping:   5 * time.Second,
+		redact: cfg.Redactor,
+	}
+	if c.redact == nil {
+		c.redact = noRedactor{}
 	}
 	switch {
 	case strings.TrimSpace(cfg.RackURL) != "":
@@ -138,7 +147,7 @@ func New(cfg Config) (*Client, error) {
 	c.http = c.newRetryClient(cfg, tlsConf)
 	wsTransport := newTransport(tlsConf)
 	wsTransport.DisableCompression = true
-	c.ws = &http.Client{Transport: &logTransport{next: wsTransport, log: &c.log}}
+	c.ws = &http.Client{Transport: &logTransport{next: wsTransport, log: &c.log}, CheckRedirect: checkRedirect}
 	return c, nil
 }
 

@@ -185,8 +185,9 @@ var htmlTitle = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
 
 // errorMessage extracts the message of an error answer: JSON {"error":...},
 // else the trimmed text, else "response status N"; HTML pages (proxies,
-// load balancers) are summarised, never dumped.
-func errorMessage(status int, contentType string, body []byte) string {
+// load balancers) are summarised, never dumped. Text is cut only after r
+// has redacted it, so a secret is never cut in two before it is recognised.
+func errorMessage(status int, contentType string, body []byte, r Redactor) string {
 	t := bytes.TrimSpace(body)
 	if len(t) == 0 {
 		return fmt.Sprintf("response status %d", status)
@@ -203,12 +204,12 @@ func errorMessage(status int, contentType string, body []byte) string {
 		s := fmt.Sprintf("response status %d with an HTML page", status)
 		if m := htmlTitle.FindSubmatch(t); m != nil {
 			if title := strings.Join(strings.Fields(string(m[1])), " "); title != "" {
-				s += fmt.Sprintf(" titled %q", truncate(title, 100))
+				s += fmt.Sprintf(" titled %q", r.Truncate(title, 100))
 			}
 		}
 		return s + " (a proxy or load balancer answered, not the Rack API)"
 	}
-	return truncate(string(t), maxMessage)
+	return r.Truncate(string(t), maxMessage)
 }
 
 func isHTML(contentType string, body []byte) bool {
@@ -219,7 +220,17 @@ func isHTML(contentType string, body []byte) bool {
 	return strings.HasPrefix(head, "<!doctype html") || strings.HasPrefix(head, "<html") || strings.Contains(head, "<head>")
 }
 
-func truncate(s string, n int) string {
+// Redactor hides secrets in free text from a server before it is cut;
+// report.Secrets is one.
+type Redactor interface {
+	// Truncate redacts text, then cuts it to at most n bytes.
+	Truncate(text string, n int) string
+}
+
+// noRedactor only cuts: for a client given no Redactor.
+type noRedactor struct{}
+
+func (noRedactor) Truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}

@@ -65,7 +65,7 @@ func TestErrorMessage(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			require.Equal(t, tc.want, errorMessage(tc.status, tc.ctype, []byte(tc.body)))
+			require.Equal(t, tc.want, errorMessage(tc.status, tc.ctype, []byte(tc.body), noRedactor{}))
 		})
 	}
 }

@@ -80,18 +80,6 @@ func orDefault(v, def time.Duration) time.Duration {
 	return def
 }
 
-// checkRedirect follows redirects for reads only: Go would turn a redirected
-// POST into a GET. A refused redirect comes back as the 3xx answer.
-func checkRedirect(req *http.Request, via []*http.Request) error {
-	if len(via) >= 10 {
-		return errors.New("stopped after 10 redirects")
-	}
-	if m := via[0].Method; m != http.MethodGet && m != http.MethodHead {
-		return http.ErrUseLastResponse
-	}
-	return nil
-}
-
 // checkRetry is the retryablehttp CheckRetry: the request's class decides.
 func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	if ctx.Err() != nil {
@@ -156,7 +144,7 @@ func saysNotFound(resp *http.Response) bool {
 	if err != nil {
 		return false
 	}
-	return Classify(resp.StatusCode, errorMessage(resp.StatusCode, resp.Header.Get("Content-Type"), body)) == NotFound
+	return Classify(resp.StatusCode, errorMessage(resp.StatusCode, resp.Header.Get("Content-Type"), body, noRedactor{})) == NotFound
 }
 
 type readCloser struct {
@@ -176,7 +164,8 @@ func notSent(err error) bool {
 
 // permanent reports errors that repeating cannot fix.
 func permanent(err error) bool {
-	if isCertError(err) {
+	var re *RedirectError
+	if isCertError(err) || errors.As(err, &re) {
 		return true
 	}
 	var rh tls.RecordHeaderError

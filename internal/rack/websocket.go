@@ -3,6 +3,7 @@ package rack
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -81,13 +82,17 @@ func (c *Client) dialOnce(ctx context.Context, path string, header http.Header) 
 		CompressionMode: websocket.CompressionDisabled,
 	})
 	if err != nil {
+		var redirect *RedirectError
+		if errors.As(err, &redirect) {
+			return nil, nil, c.transportError(http.MethodGet, path, err)
+		}
 		if resp != nil && resp.StatusCode != http.StatusSwitchingProtocols {
 			var body []byte
 			if resp.Body != nil {
 				body, _ = io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 				resp.Body.Close()
 			}
-			msg := errorMessage(resp.StatusCode, resp.Header.Get("Content-Type"), body)
+			msg := errorMessage(resp.StatusCode, resp.Header.Get("Content-Type"), body, c.redact)
 			return nil, resp, &Error{Kind: Classify(resp.StatusCode, msg), Status: resp.StatusCode, Message: "stream refused: " + msg,
 				Method: http.MethodGet, Path: path, Host: c.Host()}
 		}
@@ -329,7 +334,7 @@ func (r *execReader) take(data []byte) error {
 		line, rest, _ := bytes.Cut(buf[i+len(exitMarker):], []byte("\n"))
 		code, err := strconv.Atoi(strings.TrimSpace(string(line)))
 		if err != nil {
-			return &StreamError{Message: fmt.Sprintf("unable to read the exit status from %q", truncate(string(line), 40)), Path: r.path, Host: r.c.Host()}
+			return &StreamError{Message: fmt.Sprintf("unable to read the exit status from %q", r.c.redact.Truncate(string(line), 40)), Path: r.path, Host: r.c.Host()}
 		}
 		r.code, r.gotCode = code, true
 		return r.write(rest)

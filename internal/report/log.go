@@ -4,10 +4,13 @@
 package report
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mattn/go-isatty"
@@ -26,8 +29,11 @@ type LogOptions struct {
 	Color  bool   // colour console lines (a terminal, NO_COLOR unset)
 }
 
-// NewLogger returns a logger writing to w through the redactor, so that no
-// secret it knows of reaches the output whatever a caller logs.
+// NewLogger returns a logger writing to w. Each event's free-text fields
+// (FreeTextFields: the message, the error, ...) are redacted with secrets
+// before the line is encoded, whatever the format: every JSON line stays
+// valid JSON, and the other fields (level, time, ids, keys) are written as
+// they are.
 func NewLogger(w io.Writer, opts LogOptions, secrets *Secrets) (zerolog.Logger, error) {
 	level := zerolog.InfoLevel
 	if opts.Level != "" {
@@ -37,11 +43,11 @@ func NewLogger(w io.Writer, opts LogOptions, secrets *Secrets) (zerolog.Logger, 
 		}
 		level = l
 	}
-	out := io.Writer(secrets.Writer(w))
+	out := w
 	switch opts.Format {
 	case "", "auto", "console":
 		out = zerolog.ConsoleWriter{
-			Out:        out,
+			Out:        w,
 			NoColor:    !opts.Color,
 			TimeFormat: time.TimeOnly,
 		}
@@ -49,53 +55,151 @@ func NewLogger(w io.Writer, opts LogOptions, secrets *Secrets) (zerolog.Logger, 
 	default:
 		return zerolog.Nop(), fmt.Errorf("unknown log format %q: use auto, console or json", opts.Format)
 	}
-	return zerolog.New(out).Level(level).With().Timestamp().Logger(), nil
+	return zerolog.New(&fieldRedactor{s: secrets, w: out}).Level(level).With().Timestamp().Logger(), nil
 }
+
+// FreeTextFields are the log fields that carry free text, which may hold a
+// secret: the message (remote output lines are logged as messages), the
+// error, a reason given by the Rack. Only these are redacted; every other
+// field is a value we computed (ids, app, rack, keys, status) and is written
+// as it is. A new field that carries text from a server, a remote process
+// or an error belongs here.
+var FreeTextFields = map[string]bool{
+	zerolog.MessageFieldName: true,
+	zerolog.ErrorFieldName:   true,
+	"reason":                 true,
+}
+
+// fieldRedactor rewrites each zerolog event (one JSON object per Write) with
+// its free-text string fields redacted, keeping every key, every other value
+// and the order as they were.
+type fieldRedactor struct {
+	s  *Secrets
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (f *fieldRedactor) Write(p []byte) (int, error) {
+	line, err := redactEvent(p, f.s)
+	if err != nil {
+		// Not one JSON object (nothing zerolog writes): treat it all as text.
+		line = f.s.Redact(append([]byte(nil), p...))
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, err := f.w.Write(line); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// redactEvent redacts the free-text string values of one JSON object.
+func redactEvent(p []byte, s *Secrets) ([]byte, error) {
+	d := json.NewDecoder(bytes.NewReader(p))
+	d.UseNumber()
+	if t, err := d.Token(); err != nil || t != json.Delim('{') {
+		return nil, fmt.Errorf("not a JSON object")
+	}
+	var out bytes.Buffer
+	out.WriteByte('{')
+	for first := true; d.More(); first = false {
+		t, err := d.Token()
+		if err != nil {
+			return nil, err
+		}
+		key, ok := t.(string)
+		if !ok {
+			return nil, fmt.Errorf("not a JSON object")
+		}
+		var raw json.RawMessage
+		if err := d.Decode(&raw); err != nil {
+			return nil, err
+		}
+		if !first {
+			out.WriteByte(',')
+		}
+		writeJSONString(&out, key)
+		out.WriteByte(':')
+		var text string
+		if FreeTextFields[key] && len(raw) > 0 && raw[0] == '"' && json.Unmarshal(raw, &text) == nil {
+			writeJSONString(&out, s.String(text))
+			continue
+		}
+		out.Write(raw)
+	}
+	if t, err := d.Token(); err != nil || t != json.Delim('}') {
+		return nil, fmt.Errorf("not a JSON object")
+	}
+	if d.More() {
+		return nil, fmt.Errorf("more than one JSON value")
+	}
+	out.WriteString("}\n")
+	return out.Bytes(), nil
+}
+
+// writeJSONString writes s as a JSON string, without HTML escapes (as
+// zerolog writes it).
+func writeJSONString(b *bytes.Buffer, s string) {
+	enc := json.NewEncoder(b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s)
+	b.Truncate(b.Len() - 1) // Encode's newline
+}
+
+// maxLine is where a line with no end is emitted in pieces rather than
+// buffered forever.
+const maxLine = 64 << 10
 
 // LineWriter returns a writer that calls emit once for each complete line
-// written to it (without the newline). Flush emits a final partial line.
-func LineWriter(emit func(line string)) *Lines {
-	return &Lines{emit: emit}
+// written to it (without the newline), redacted with secrets (nil: none).
+// Flush emits a final partial line. A line longer than 64 KiB is emitted in
+// pieces, each cut where no secret is split and redacted before it is
+// emitted.
+func LineWriter(secrets *Secrets, emit func(line string)) *Lines {
+	return &Lines{secrets: secrets, emit: emit}
 }
 
-// Lines splits a byte stream into lines.
+// Lines splits a byte stream into redacted lines.
 type Lines struct {
-	emit func(string)
-	buf  []byte
+	secrets *Secrets
+	emit    func(string)
+	buf     []byte
 }
 
 func (l *Lines) Write(p []byte) (int, error) {
 	l.buf = append(l.buf, p...)
 	for {
-		i := indexNewline(l.buf)
+		i := bytes.IndexByte(l.buf, '\n')
 		if i < 0 {
 			break
 		}
-		l.emit(strings.TrimRight(string(l.buf[:i]), "\r"))
+		l.line(l.buf[:i])
 		l.buf = l.buf[i+1:]
 	}
-	if len(l.buf) > 64<<10 { // a line with no end: emit it in pieces rather than grow forever
-		l.emit(string(l.buf))
-		l.buf = l.buf[:0]
+	// A line with no end: emitted in pieces of 64 KiB, each cut where no
+	// secret is split (a secret still arriving is kept back whole: the
+	// buffer keeps the longest form's length past the cut).
+	for keep := l.secrets.longest(); len(l.buf) > maxLine+keep; {
+		cut := l.secrets.safeCut(l.buf, maxLine)
+		if cut == 0 { // secrets overlapping end to end: nowhere better to cut
+			cut = maxLine
+		}
+		l.emit(l.secrets.String(string(l.buf[:cut])))
+		l.buf = append([]byte(nil), l.buf[cut:]...)
 	}
 	return len(p), nil
+}
+
+func (l *Lines) line(b []byte) {
+	l.emit(l.secrets.String(strings.TrimRight(string(b), "\r")))
 }
 
 // Flush emits what remains after the last newline.
 func (l *Lines) Flush() {
 	if len(l.buf) > 0 {
-		l.emit(strings.TrimRight(string(l.buf), "\r"))
+		l.line(l.buf)
 		l.buf = l.buf[:0]
 	}
-}
-
-func indexNewline(b []byte) int {
-	for i, c := range b {
-		if c == '\n' {
-			return i
-		}
-	}
-	return -1
 }
 
 // IsTerminal reports whether f is a terminal. A character device is not

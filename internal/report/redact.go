@@ -2,80 +2,190 @@ package report
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
-	"io"
 	"net/url"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
+	"unicode/utf8"
+
+	"github.com/rs/zerolog"
 )
 
 // MinSecretLen is the shortest value the redactor replaces: shorter values
-// ("1", "on") would mangle ordinary output and reveal little.
+// ("1", "on") would mangle ordinary text and reveal little. It applies to
+// each line of a multi-line secret too.
 const MinSecretLen = 4
 
-// Redacted replaces a secret in output.
+// Redacted replaces a secret in free text.
 const Redacted = "[REDACTED]"
 
-// Secrets is the set of values that must never reach output: the password,
-// every env value set through convox-ci. It is safe for concurrent use.
+// Secrets is the set of values that must never reach output, known by
+// where they come from: the password, a key inside RACK_URL or CONVOX_HOST,
+// the Console session, every env value set through convox-ci, every ${VAR}
+// expansion in the matched target's env and run commands.
+//
+// Secrets only ever rewrites free text: lines of remote output, messages
+// from the Rack or any server, error text (String, Truncate, LineWriter and
+// the log's free-text fields). Structured output (the result file, CI
+// outputs, computed log fields) is written from values and never passes
+// through it. It is safe for concurrent use.
 type Secrets struct {
 	mu     sync.RWMutex
-	values map[string]struct{}
-	list   [][]byte // longest first, so a secret containing another is replaced whole
+	values map[string]struct{} // registered values, as given
+	forms  map[string]struct{}
+	list   [][]byte // every form, longest first, so a secret containing another is replaced whole
+	maxLen int      // the longest form
 	added  []func(string)
 }
 
 // NewSecrets returns an empty set.
-func NewSecrets() *Secrets { return &Secrets{values: map[string]struct{}{}} }
+func NewSecrets() *Secrets {
+	return &Secrets{values: map[string]struct{}{}, forms: map[string]struct{}{}}
+}
 
-// OnAdd registers fn to be told of each new secret (GitHub's ::add-mask::).
-func (s *Secrets) OnAdd(fn func(string)) {
+// OnAdd registers fn to be told of each new secret, one line at a time
+// (GitHub's ::add-mask:: masks one line per command). Lines shorter than
+// MinSecretLen are not announced.
+func (s *Secrets) OnAdd(fn func(line string)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.added = append(s.added, fn)
 }
 
-// Add records secret values, with the encodings they may take in output
-// (JSON-escaped, URL-escaped).
+// Add records secret values with every form they may take in text.
 func (s *Secrets) Add(values ...string) {
+	for _, v := range values {
+		s.add(v, nil)
+	}
+}
+
+// AddBasicAuth records a password and the Basic auth header value made of
+// it with user (base64 of "user:password"), for a user other than convox.
+func (s *Secrets) AddBasicAuth(user, password string) {
+	if len(password) < MinSecretLen {
+		return
+	}
+	s.add(password, []string{base64.StdEncoding.EncodeToString([]byte(user + ":" + password))})
+}
+
+func (s *Secrets) add(v string, extra []string) {
 	if s == nil {
 		return
 	}
-	var news []string
+	pieces := secretPieces(v)
+	if len(pieces) == 0 {
+		return
+	}
 	s.mu.Lock()
-	for _, v := range values {
-		if len(v) < MinSecretLen {
-			continue
-		}
-		if _, ok := s.values[v]; ok {
-			continue
-		}
-		news = append(news, v)
-		for _, form := range encodings(v) {
-			if _, ok := s.values[form]; ok {
+	_, known := s.values[v]
+	s.values[v] = struct{}{}
+	changed := false
+	for _, p := range pieces {
+		for _, form := range append(encodings(p), extra...) {
+			if len(form) < MinSecretLen {
 				continue
 			}
-			s.values[form] = struct{}{}
+			if _, ok := s.forms[form]; ok {
+				continue
+			}
+			s.forms[form] = struct{}{}
 			s.list = append(s.list, []byte(form))
+			s.maxLen = max(s.maxLen, len(form))
+			changed = true
 		}
 	}
-	sort.Slice(s.list, func(i, j int) bool { return len(s.list[i]) > len(s.list[j]) })
+	if changed {
+		sort.SliceStable(s.list, func(i, j int) bool { return len(s.list[i]) > len(s.list[j]) })
+	}
 	hooks := append([]func(string){}, s.added...)
 	s.mu.Unlock()
-	for _, v := range news {
+	if known {
+		return
+	}
+	for _, p := range pieces {
+		if strings.ContainsAny(p, "\r\n") {
+			continue // the whole of a multi-line value: announced line by line
+		}
 		for _, fn := range hooks {
-			fn(v)
+			fn(p)
 		}
 	}
 }
 
+// secretPieces is a value and, when it spans lines, each of its lines:
+// output is split into lines, so a multi-line secret shows one line at a
+// time. Pieces shorter than MinSecretLen are left out.
+func secretPieces(v string) []string {
+	var pieces []string
+	if len(v) >= MinSecretLen {
+		pieces = append(pieces, v)
+	}
+	if strings.ContainsAny(v, "\r\n") {
+		for _, line := range strings.Split(strings.ReplaceAll(v, "\r\n", "\n"), "\n") {
+			for _, l := range []string{line, strings.TrimSpace(line)} {
+				if len(l) >= MinSecretLen && !contains(pieces, l) {
+					pieces = append(pieces, l)
+				}
+			}
+		}
+	}
+	return pieces
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// encodings are the forms a value takes in text: raw, JSON-escaped (Go's
+// encoder with and without HTML escapes, zerolog's), Go-quoted (%q, %+q),
+// URL-encoded (query, path segment, path, userinfo) and base64 (of the
+// value, and of convox:value as Basic auth sends it).
 func encodings(v string) []string {
 	forms := []string{v}
-	if j, err := json.Marshal(v); err == nil {
-		forms = append(forms, string(j[1:len(j)-1]))
+	inner := func(q string) string {
+		if len(q) >= 2 {
+			return q[1 : len(q)-1]
+		}
+		return q
 	}
-	forms = append(forms, url.QueryEscape(v), url.PathEscape(v))
+	if j, err := json.Marshal(v); err == nil {
+		forms = append(forms, inner(string(j)))
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if enc.Encode(v) == nil {
+		forms = append(forms, inner(strings.TrimSuffix(buf.String(), "\n")))
+	}
+	forms = append(forms, zerologEscaped(v), inner(strconv.Quote(v)), inner(strconv.QuoteToASCII(v)))
+	forms = append(forms, url.QueryEscape(v), url.PathEscape(v), (&url.URL{Path: v}).EscapedPath(),
+		strings.TrimPrefix(url.UserPassword("convox", v).String(), "convox:"))
+	for _, b := range []string{v, "convox:" + v} {
+		forms = append(forms,
+			base64.StdEncoding.EncodeToString([]byte(b)),
+			base64.RawStdEncoding.EncodeToString([]byte(b)),
+			base64.URLEncoding.EncodeToString([]byte(b)),
+			base64.RawURLEncoding.EncodeToString([]byte(b)))
+	}
 	return forms
+}
+
+// zerologEscaped is v as zerolog writes it inside a JSON string.
+func zerologEscaped(v string) string {
+	var buf bytes.Buffer
+	l := zerolog.New(&buf)
+	l.Log().Str("v", v).Send()
+	s := strings.TrimSuffix(buf.String(), "\n")
+	s = strings.TrimPrefix(s, `{"v":"`)
+	return strings.TrimSuffix(s, `"}`)
 }
 
 // Redact returns b with every known secret replaced.
@@ -93,26 +203,64 @@ func (s *Secrets) Redact(b []byte) []byte {
 	return b
 }
 
-// String redacts a string.
-func (s *Secrets) String(v string) string { return string(s.Redact([]byte(v))) }
-
-// Writer wraps w so that everything written through it is redacted, one
-// write at a time (log events come from several goroutines). Each
-// zerolog event is one Write, so a secret is never split across calls there;
-// for arbitrary streams use a line-buffered writer in front.
-func (s *Secrets) Writer(w io.Writer) io.Writer { return &redactWriter{s: s, w: w} }
-
-type redactWriter struct {
-	s  *Secrets
-	mu sync.Mutex
-	w  io.Writer
+// String redacts a piece of free text.
+func (s *Secrets) String(v string) string {
+	if s == nil {
+		return v
+	}
+	return string(s.Redact([]byte(v)))
 }
 
-func (r *redactWriter) Write(p []byte) (int, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if _, err := r.w.Write(r.s.Redact(append([]byte(nil), p...))); err != nil {
-		return 0, err
+// Truncate redacts text, then cuts it to at most n bytes (on a character
+// boundary) with "..." after: a secret is never cut in two before it could
+// be recognised.
+func (s *Secrets) Truncate(text string, n int) string {
+	text = s.String(text)
+	if len(text) <= n {
+		return text
 	}
-	return len(p), nil
+	cut := n
+	for cut > 0 && !utf8.RuneStart(text[cut]) {
+		cut--
+	}
+	return text[:cut] + "..."
+}
+
+// safeCut is where to cut b at or before n so that no occurrence of a
+// secret's form is split: it moves back to the start of any form that
+// spans the cut. Every form that starts before n must end inside b (the
+// caller keeps at least the longest form's length after n).
+func (s *Secrets) safeCut(b []byte, n int) int {
+	for n > 0 && n < len(b) && !utf8.RuneStart(b[n]) {
+		n--
+	}
+	if s == nil {
+		return n
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for moved := true; moved && n > 0; {
+		moved = false
+		for _, f := range s.list {
+			lo := max(0, n-len(f)+1)
+			hi := min(len(b), n+len(f)-1)
+			if lo >= hi {
+				continue
+			}
+			if i := bytes.Index(b[lo:hi], f); i >= 0 && lo+i < n {
+				n, moved = lo+i, true
+			}
+		}
+	}
+	return n
+}
+
+// longest is the length of the longest form.
+func (s *Secrets) longest() int {
+	if s == nil {
+		return 0
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.maxLen
 }

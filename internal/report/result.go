@@ -16,7 +16,7 @@ import (
 type Result struct {
 	Status      string       `json:"status"` // succeeded, failed, skipped
 	Reason      string       `json:"reason,omitempty"`
-	Error       string       `json:"error,omitempty"`
+	Error       string       `json:"error,omitempty"` // free text: redacted when set
 	ExitCode    int          `json:"exit_code"`
 	Provider    string       `json:"provider,omitempty"`
 	Branch      string       `json:"branch,omitempty"`
@@ -37,7 +37,7 @@ type StepResult struct {
 	Name     string   `json:"name"`
 	Status   string   `json:"status"`
 	Duration Duration `json:"duration"`
-	Error    string   `json:"error,omitempty"`
+	Error    string   `json:"error,omitempty"` // free text: redacted when set
 }
 
 // Duration renders as seconds in JSON.
@@ -56,28 +56,31 @@ type Outputs struct {
 	BashEnv           string // CircleCI's $BASH_ENV
 }
 
-// Write writes r to every configured output, redacting secrets.
-func (o Outputs) Write(r Result, secrets *Secrets) error {
+// Write writes r to every configured output. The outputs are built from
+// r's values and never rewritten: ids, app, rack, target and status are
+// written as they are, whatever secret they happen to equal. Free text in r
+// (Error, each step's Error) was redacted where it was made.
+func (o Outputs) Write(r Result) error {
 	var errs []string
 	if o.ResultFile != "" {
 		b, _ := json.MarshalIndent(r, "", "  ")
-		b = append(secrets.Redact(b), '\n')
+		b = append(b, '\n')
 		if err := outfile.WriteFile(o.ResultFile, b); err != nil {
 			errs = append(errs, fmt.Sprintf("writing result file: %v", err))
 		}
 	}
 	if o.GitHubOutput != "" {
-		if err := appendFile(o.GitHubOutput, secrets.String(githubOutputs(r))); err != nil {
+		if err := appendFile(o.GitHubOutput, githubOutputs(r)); err != nil {
 			errs = append(errs, fmt.Sprintf("writing GITHUB_OUTPUT: %v", err))
 		}
 	}
 	if o.GitHubStepSummary != "" {
-		if err := appendFile(o.GitHubStepSummary, secrets.String(Summary(r))); err != nil {
+		if err := appendFile(o.GitHubStepSummary, Summary(r)); err != nil {
 			errs = append(errs, fmt.Sprintf("writing GITHUB_STEP_SUMMARY: %v", err))
 		}
 	}
 	if o.BashEnv != "" {
-		if err := appendFile(o.BashEnv, secrets.String(bashExports(r))); err != nil {
+		if err := appendFile(o.BashEnv, bashExports(r)); err != nil {
 			errs = append(errs, fmt.Sprintf("writing BASH_ENV: %v", err))
 		}
 	}

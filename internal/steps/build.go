@@ -85,7 +85,7 @@ func WaitBuild(ctx context.Context, st *pipeline.State, id string) (*rack.Build,
 	var cause failureCause
 	logsDone := make(chan error, 1)
 	go func() {
-		lines := report.LineWriter(func(line string) {
+		lines := report.LineWriter(st.Secrets, func(line string) {
 			cause.line(line)
 			st.Log.Info().Str("build", id).Str("stream", "build").Msg(line)
 		})

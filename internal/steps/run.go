@@ -69,8 +69,8 @@ func (r Run) Run(ctx context.Context, st *pipeline.State) error {
 	if err := waitProcess(ctx, st, proc.ID); err != nil {
 		return err
 	}
-	out := report.LineWriter(func(line string) {
-		fmt.Fprintln(st.Stdout, st.Secrets.String(line))
+	out := report.LineWriter(st.Secrets, func(line string) {
+		fmt.Fprintln(st.Stdout, line)
 	})
 	code, err := st.Rack.ProcessExec(ctx, st.App, proc.ID, command, rack.ExecOptions{Entrypoint: true}, r.Stdin, out)
 	out.Flush()
