@@ -13,6 +13,7 @@ import (
 // Bad input: a clear message naming the problem and the fix, exit 2, and
 // not one request to the Rack.
 func TestBadInputExits2AndSendsNothing(t *testing.T) {
+	t.Parallel()
 	for name, tc := range map[string]struct {
 		env  map[string]string
 		args []string
@@ -41,9 +42,10 @@ func TestBadInputExits2AndSendsNothing(t *testing.T) {
 		"from-env of unset name": {args: []string{"env", "set", "--replace", "--from-env", "SURELY_NOT_SET_42"}, want: "SURELY_NOT_SET_42"},
 	} {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			rk := newRack(t, racksim.Options{})
 			for k, v := range tc.env {
-				t.Setenv(k, v)
+				rk.set(k, v)
 			}
 			args := tc.args
 			for i, a := range args {
@@ -54,7 +56,7 @@ func TestBadInputExits2AndSendsNothing(t *testing.T) {
 					args = append(append([]string{}, args[:i]...), append([]string{p}, args[i+1:]...)...)
 				}
 			}
-			res := run(t, nil, args...)
+			res := rk.run(t, nil, args...)
 			require.Equal(t, 2, res.code, "stdout: %s\nstderr: %s", res.stdout, res.stderr)
 			require.Contains(t, res.stderr, tc.want)
 			require.Empty(t, rk.sim.Requests(), "nothing may reach the Rack")

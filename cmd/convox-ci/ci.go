@@ -6,11 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"strings"
 	"time"
-
-	"github.com/sethvargo/go-envconfig"
 
 	"github.com/convox-ci/convox-ci/internal/cienv"
 	"github.com/convox-ci/convox-ci/internal/config"
@@ -35,12 +32,12 @@ type decision struct {
 }
 
 func decide(rt *runtime, g *Globals, dir string) (*decision, error) {
-	c, err := cienv.Detect(rt.ctx, envconfig.OsLookuper(), cienv.NewGit(dir))
+	c, err := cienv.Detect(rt.ctx, rt.env.lookuper(), cienv.NewGit(dir))
 	if err != nil {
 		return nil, fmt.Errorf("detecting the CI: %w", err)
 	}
 	rt.result.Provider, rt.result.Branch, rt.result.Tag, rt.result.Commit, rt.result.PullRequest = c.Provider, c.Branch, c.Tag, c.Commit, c.PullRequest
-	f, err := config.Load(g.Config, os.LookupEnv)
+	f, err := config.Load(g.Config, rt.env)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, usagef("no rules file at %s: write one (see examples/convox-ci.yml) or name it with --config / CONVOX_CI_CONFIG", g.Config)
 	}
@@ -231,7 +228,7 @@ func shortSha(s string) string {
 // describe fills the state's commit and description from the CI context of
 // dir, for the build and deploy commands.
 func describe(rt *runtime, st *pipeline.State, dir string) {
-	c, err := cienv.Detect(rt.ctx, envconfig.OsLookuper(), cienv.NewGit(dir))
+	c, err := cienv.Detect(rt.ctx, rt.env.lookuper(), cienv.NewGit(dir))
 	if err != nil {
 		rt.log.Debug().Err(err).Msg("could not detect the CI context; the build carries no commit")
 		return

@@ -35,21 +35,19 @@ const (
 	databaseURL = "postgres://user:db-secret-77aa@db.internal/app"
 )
 
-// repo is a checkout with the rules file, entered for the test.
-func repo(t *testing.T) string {
+// repo is a checkout with the rules file, named in the environment
+// (CONVOX_CI_CONFIG); pass the directory to ci and plan.
+func repo(t *testing.T, e *testEnv) string {
 	t.Helper()
 	dir := appDir(t)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "convox-ci.yml"), []byte(rules), 0o644))
-	wd, err := os.Getwd()
-	require.NoError(t, err)
-	require.NoError(t, os.Chdir(dir))
-	t.Cleanup(func() { os.Chdir(wd) })
+	e.set("CONVOX_CI_CONFIG", filepath.Join(dir, "convox-ci.yml"))
 	return dir
 }
 
 // github sets the environment of a GitHub Actions push job and returns
 // the output files.
-func github(t *testing.T, ref string) (output, summary string) {
+func github(t *testing.T, e *testEnv, ref string) (output, summary string) {
 	t.Helper()
 	dir := t.TempDir()
 	output, summary = filepath.Join(dir, "output"), filepath.Join(dir, "summary")
@@ -59,15 +57,15 @@ func github(t *testing.T, ref string) (output, summary string) {
 		"GITHUB_REPOSITORY": "acme/shop", "GITHUB_SERVER_URL": "https://github.com", "GITHUB_RUN_ID": "42",
 		"GITHUB_OUTPUT": output, "GITHUB_STEP_SUMMARY": summary, "DATABASE_URL": databaseURL,
 	} {
-		t.Setenv(k, v)
+		e.set(k, v)
 	}
 	return output, summary
 }
 
-func consoleRack(t *testing.T) *rackEnv {
+func consoleRack(t *testing.T) *testEnv {
 	t.Helper()
 	rk := newRack(t, racksim.Options{Console: true, Racks: []string{"org/staging", "org/production"}})
-	t.Setenv("CONVOX_APP", "")
+	rk.set("CONVOX_APP", "")
 	return rk
 }
 
@@ -91,11 +89,12 @@ func readFile(t *testing.T, path string) string {
 }
 
 func TestCIOnMasterBuildsMigratesAndPromotesOnStaging(t *testing.T) {
+	t.Parallel()
 	rk := consoleRack(t)
-	repo(t)
-	output, summary := github(t, "refs/heads/master")
+	dir := repo(t, rk)
+	output, summary := github(t, rk, "refs/heads/master")
 
-	res := run(t, nil, "ci")
+	res := rk.run(t, nil, "ci", dir)
 	require.Equal(t, 0, res.code, res.stderr)
 
 	staging := rk.sim.Rack("org/staging")
@@ -123,14 +122,15 @@ func TestCIOnMasterBuildsMigratesAndPromotesOnStaging(t *testing.T) {
 }
 
 func TestCIOnATagImportsTheStagingBuildOfThatCommitIntoProduction(t *testing.T) {
+	t.Parallel()
 	rk := consoleRack(t)
-	repo(t)
-	github(t, "refs/heads/master")
-	require.Equal(t, 0, run(t, nil, "ci").code)
+	dir := repo(t, rk)
+	github(t, rk, "refs/heads/master")
+	require.Equal(t, 0, rk.run(t, nil, "ci", dir).code)
 	stagingBuild := rk.sim.Rack("org/staging").Builds("myapp")[0]
 
-	github(t, "refs/tags/v1.0.0")
-	res := run(t, nil, "ci")
+	github(t, rk, "refs/tags/v1.0.0")
+	res := rk.run(t, nil, "ci", dir)
 	require.Equal(t, 0, res.code, res.stderr)
 
 	prod := rk.sim.Rack("org/production")
@@ -146,10 +146,11 @@ func TestCIOnATagImportsTheStagingBuildOfThatCommitIntoProduction(t *testing.T) 
 }
 
 func TestCIWithNoMatchingTargetExits0AndSaysWhy(t *testing.T) {
+	t.Parallel()
 	rk := consoleRack(t)
-	repo(t)
-	github(t, "refs/heads/feature/x")
-	res := run(t, nil, "ci")
+	dir := repo(t, rk)
+	github(t, rk, "refs/heads/feature/x")
+	res := rk.run(t, nil, "ci", dir)
 	require.Equal(t, 0, res.code, res.stderr)
 	require.Contains(t, res.stderr, "nothing to deploy")
 	require.Contains(t, res.stderr, "feature/x")
@@ -157,24 +158,26 @@ func TestCIWithNoMatchingTargetExits0AndSaysWhy(t *testing.T) {
 }
 
 func TestCIOnAPullRequestDeploysNothing(t *testing.T) {
+	t.Parallel()
 	rk := consoleRack(t)
-	repo(t)
-	github(t, "refs/pull/7/merge")
-	t.Setenv("GITHUB_EVENT_NAME", "pull_request")
-	t.Setenv("GITHUB_BASE_REF", "master")
-	t.Setenv("GITHUB_HEAD_REF", "feature/y")
-	res := run(t, nil, "ci")
+	dir := repo(t, rk)
+	github(t, rk, "refs/pull/7/merge")
+	rk.set("GITHUB_EVENT_NAME", "pull_request")
+	rk.set("GITHUB_BASE_REF", "master")
+	rk.set("GITHUB_HEAD_REF", "feature/y")
+	res := rk.run(t, nil, "ci", dir)
 	require.Equal(t, 0, res.code, res.stderr)
 	require.Contains(t, strings.ToLower(res.stderr), "pull request")
 	require.Empty(t, rk.sim.Requests())
 }
 
 func TestCIWithAMissingVariableFailsBeforeAnythingRuns(t *testing.T) {
+	t.Parallel()
 	rk := consoleRack(t)
-	repo(t)
-	github(t, "refs/tags/v1.0.0")
-	t.Setenv("DATABASE_URL", "")
-	res := run(t, nil, "ci")
+	dir := repo(t, rk)
+	github(t, rk, "refs/tags/v1.0.0")
+	rk.set("DATABASE_URL", "")
+	res := rk.run(t, nil, "ci", dir)
 	require.Equal(t, 2, res.code, res.stderr)
 	require.Contains(t, res.stderr, "DATABASE_URL")
 	require.Contains(t, res.stderr, "convox-ci.yml:")
@@ -182,10 +185,11 @@ func TestCIWithAMissingVariableFailsBeforeAnythingRuns(t *testing.T) {
 }
 
 func TestPlanJSONShowsTheDecisionAndSendsNothing(t *testing.T) {
+	t.Parallel()
 	rk := consoleRack(t)
-	repo(t)
-	github(t, "refs/heads/master")
-	res := run(t, nil, "plan", "--json")
+	dir := repo(t, rk)
+	github(t, rk, "refs/heads/master")
+	res := rk.run(t, nil, "plan", "--json", dir)
 	require.Equal(t, 0, res.code, res.stderr)
 	var p map[string]any
 	require.NoError(t, json.Unmarshal([]byte(res.stdout), &p))
@@ -201,25 +205,27 @@ func TestPlanJSONShowsTheDecisionAndSendsNothing(t *testing.T) {
 }
 
 func TestPlanHumanNamesTheSources(t *testing.T) {
-	consoleRack(t)
-	repo(t)
-	github(t, "refs/heads/feature/x")
-	res := run(t, nil, "plan")
+	t.Parallel()
+	rk := consoleRack(t)
+	dir := repo(t, rk)
+	github(t, rk, "refs/heads/feature/x")
+	res := rk.run(t, nil, "plan", dir)
 	require.Equal(t, 0, res.code, res.stderr)
 	require.Contains(t, res.stdout, "feature/x  (from GITHUB_REF)")
 	require.Contains(t, res.stdout, "Nothing to deploy")
 }
 
 func TestCIResultFileAndCircleCIExports(t *testing.T) {
-	consoleRack(t)
-	repo(t)
-	dir := t.TempDir()
-	bashEnv, resultFile := filepath.Join(dir, "bash_env"), filepath.Join(dir, "result.json")
+	t.Parallel()
+	rk := consoleRack(t)
+	dir := repo(t, rk)
+	out := t.TempDir()
+	bashEnv, resultFile := filepath.Join(out, "bash_env"), filepath.Join(out, "result.json")
 	t.Cleanup(func() { canary.file(bashEnv); canary.file(resultFile) })
 	for k, v := range map[string]string{"CIRCLECI": "true", "CIRCLE_BRANCH": "master", "CIRCLE_SHA1": testSha, "BASH_ENV": bashEnv} {
-		t.Setenv(k, v)
+		rk.set(k, v)
 	}
-	res := run(t, nil, "ci", "--result-file", resultFile)
+	res := rk.run(t, nil, "ci", "--result-file", resultFile, dir)
 	require.Equal(t, 0, res.code, res.stderr)
 	var r map[string]any
 	require.NoError(t, json.Unmarshal([]byte(readFile(t, resultFile)), &r))

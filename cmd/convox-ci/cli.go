@@ -40,11 +40,15 @@ type CLI struct {
 // exitPanic carries kong's exit (after --help, --version) out of Parse.
 type exitPanic struct{ code int }
 
-// Main runs convox-ci with args and returns the exit status.
-func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
-	unsetEmptyEnv()
+// Main runs convox-ci with args and returns the exit status. getenv reads
+// the environment (os.Getenv in main, a map in tests); nothing else reads
+// the process environment. An empty value counts as unset: CI systems
+// export empty strings for settings nobody filled in (GitHub's unset
+// inputs).
+func Main(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
+	env := lookupNonEmpty(getenv)
 	if len(args) == 0 {
-		if line := firstEnv("CONVOX_CI_COMMAND", "INPUT_COMMAND", "PLUGIN_COMMAND"); line != "" {
+		if line := firstEnv(env, "CONVOX_CI_COMMAND", "INPUT_COMMAND", "PLUGIN_COMMAND"); line != "" {
 			split, err := splitCommandLine(line)
 			if err != nil {
 				fmt.Fprintf(stderr, "convox-ci: CONVOX_CI_COMMAND: %v\n", err)
@@ -55,12 +59,15 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	}
 
 	var cli CLI
+	resolver := newEnvResolver(env)
 	parser, err := kong.New(&cli,
 		kong.Name("convox-ci"),
 		kong.Description("Deploy to Convox from any CI."),
 		kong.Writers(stdout, stderr),
 		kong.Exit(func(code int) { panic(exitPanic{code}) }),
 		kong.Vars{"version": versionString()},
+		kong.Resolvers(resolver),
+		kong.ValueFormatter(helpWithEnv),
 		kong.UsageOnError(),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
 	)
@@ -82,12 +89,12 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	}()
 	kctx, err := parser.Parse(args)
 	if err != nil {
-		fmt.Fprintf(stderr, "convox-ci: %v\n", err)
+		fmt.Fprintf(stderr, "convox-ci: %v\n", resolver.explain(err))
 		fmt.Fprintln(stderr, "Run `convox-ci --help` for the commands and settings.")
 		return exitUsage
 	}
 
-	rt, err := newRuntime(ctx, &cli.Globals, stdin, stdout, stderr, quietCommand(kctx.Command()))
+	rt, err := newRuntime(ctx, &cli.Globals, env, stdin, stdout, stderr, quietCommand(kctx.Command()))
 	if err != nil {
 		fmt.Fprintf(stderr, "convox-ci: %v\n", err)
 		return exitUsage
@@ -110,13 +117,14 @@ func quietCommand(command string) bool {
 	return command == "version" || command == "simulate" || strings.HasPrefix(command, "plan")
 }
 
-func newRuntime(ctx context.Context, g *Globals, stdin io.Reader, stdout, stderr io.Writer, quiet bool) (*runtime, error) {
-	channels, err := cienv.DetectOutputs(ctx, nil)
+func newRuntime(ctx context.Context, g *Globals, env lookupEnv, stdin io.Reader, stdout, stderr io.Writer, quiet bool) (*runtime, error) {
+	channels, err := cienv.DetectOutputs(ctx, env.lookuper())
 	if err != nil {
 		return nil, fmt.Errorf("reading the CI's output settings: %w", err)
 	}
 	rt := &runtime{
 		ctx:     ctx,
+		env:     env,
 		stdin:   stdin,
 		stdout:  stdout,
 		stderr:  stderr,
@@ -139,7 +147,7 @@ func newRuntime(ctx context.Context, g *Globals, stdin io.Reader, stdout, stderr
 	}
 	rt.secrets.Add(g.Password)
 	color := false
-	if f, ok := stderr.(*os.File); ok && report.IsTerminal(f) && os.Getenv("NO_COLOR") == "" {
+	if f, ok := stderr.(*os.File); ok && report.IsTerminal(f) && !env.isSet("NO_COLOR") {
 		color = true
 	}
 	log, err := report.NewLogger(stderr, report.LogOptions{Format: g.LogFormat, Level: g.LogLevel, Color: color}, rt.secrets)
@@ -219,19 +227,9 @@ func (rt *runtime) stillRunning() string {
 	return "Nothing was left running on the Rack."
 }
 
-// unsetEmptyEnv makes an empty variable count as unset: CI systems export
-// empty strings for settings nobody filled in (GitHub's unset inputs).
-func unsetEmptyEnv() {
-	for _, kv := range os.Environ() {
-		if k, v, ok := strings.Cut(kv, "="); ok && v == "" && k != "" {
-			os.Unsetenv(k)
-		}
-	}
-}
-
-func firstEnv(names ...string) string {
+func firstEnv(env lookupEnv, names ...string) string {
 	for _, n := range names {
-		if v := os.Getenv(n); v != "" {
+		if v, ok := env(n); ok {
 			return v
 		}
 	}

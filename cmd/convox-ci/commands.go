@@ -100,7 +100,7 @@ type envSetCmd struct {
 }
 
 func (c *envSetCmd) Run(rt *runtime, g *Globals) error {
-	vars, err := c.assignments()
+	vars, err := c.assignments(rt.env)
 	if err != nil {
 		return err
 	}
@@ -120,7 +120,7 @@ func (c *envSetCmd) Run(rt *runtime, g *Globals) error {
 }
 
 // assignments gathers and checks every value before anything is sent.
-func (c *envSetCmd) assignments() ([]steps.EnvVar, error) {
+func (c *envSetCmd) assignments(env lookupEnv) ([]steps.EnvVar, error) {
 	var vars []steps.EnvVar
 	if c.File != "" {
 		data, err := os.ReadFile(c.File)
@@ -144,7 +144,7 @@ func (c *envSetCmd) assignments() ([]steps.EnvVar, error) {
 		if err := steps.ValidateKey(k); err != nil {
 			return nil, &usageError{msg: err.Error()}
 		}
-		v, ok := os.LookupEnv(k)
+		v, ok := env(k)
 		if !ok {
 			return nil, usagef("--from-env %s: the variable is not set in this environment", k)
 		}

@@ -14,11 +14,12 @@ import (
 )
 
 func TestRunPrintsOutputAndExitsWithTheRemoteStatus(t *testing.T) {
+	t.Parallel()
 	rk := newRack(t, racksim.Options{})
 	rk.sim.OnExec(func(app, service, command string, stdin []byte) (string, int) {
 		return "migrating: " + command + "\n2 migrations pending\nerror: migration 2 failed\n", 3
 	})
-	res := run(t, nil, "run", "web", "bin/migrate")
+	res := rk.run(t, nil, "run", "web", "bin/migrate")
 	require.Equal(t, 3, res.code, res.stderr)
 	require.Equal(t, "migrating: bin/migrate\n2 migrations pending\nerror: migration 2 failed\n", res.stdout)
 	var started, stopped string
@@ -36,10 +37,11 @@ func TestRunPrintsOutputAndExitsWithTheRemoteStatus(t *testing.T) {
 }
 
 func TestRunAgainstAnUnpromotedRelease(t *testing.T) {
+	t.Parallel()
 	rk := newRack(t, racksim.Options{})
-	build := run(t, nil, "build", "--id", appDir(t))
+	build := rk.run(t, nil, "build", "--id", appDir(t))
 	require.Equal(t, 0, build.code, build.stderr)
-	res := run(t, nil, "run", "--release", build.stdout, "web", "bin/migrate")
+	res := rk.run(t, nil, "run", "--release", build.stdout, "web", "bin/migrate")
 	require.Equal(t, 0, res.code, res.stderr)
 	var started bool
 	for _, r := range rk.sim.Requests() {
@@ -52,19 +54,21 @@ func TestRunAgainstAnUnpromotedRelease(t *testing.T) {
 }
 
 func TestRunWithACutStreamFailsWithTheReason(t *testing.T) {
+	t.Parallel()
 	rk := newRack(t, racksim.Options{})
 	rk.sim.CutStream("GET", "/apps/"+testApp+"/processes/*/exec")
-	res := run(t, nil, "run", "web", "bin/migrate")
+	res := rk.run(t, nil, "run", "web", "bin/migrate")
 	require.NotEqual(t, 0, res.code)
 	require.Contains(t, res.stderr, "exit status never arrived")
 }
 
 func TestEnvSetReplaceSendsExactlyTheGivenSet(t *testing.T) {
+	t.Parallel()
 	rk := newRack(t, racksim.Options{})
 	envFile := filepath.Join(t.TempDir(), ".env")
 	require.NoError(t, os.WriteFile(envFile, []byte("# comment\nexport B="+envSecretB+"\n"), 0o600))
-	t.Setenv("FROM_CI", "ci-value-9")
-	res := run(t, nil, "env", "set", "A="+envSecretA, "--env-file", envFile, "--from-env", "FROM_CI", "--replace")
+	rk.set("FROM_CI", "ci-value-9")
+	res := rk.run(t, nil, "env", "set", "A="+envSecretA, "--env-file", envFile, "--from-env", "FROM_CI", "--replace")
 	require.Equal(t, 0, res.code, res.stderr)
 
 	rels := rk.sim.Rack("").Releases(testApp)
@@ -82,8 +86,9 @@ func TestEnvSetReplaceSendsExactlyTheGivenSet(t *testing.T) {
 }
 
 func TestEnvSetPromoteWaitsLikeADeploy(t *testing.T) {
+	t.Parallel()
 	rk := newRack(t, racksim.Options{})
-	res := run(t, nil, "env", "set", "A="+envSecretA, "--replace", "--promote", "--id")
+	res := rk.run(t, nil, "env", "set", "A="+envSecretA, "--replace", "--promote", "--id")
 	require.Equal(t, 0, res.code, res.stderr)
 	app, _ := rk.sim.Rack("").App(testApp)
 	require.Equal(t, res.stdout, app.Release)
@@ -91,6 +96,7 @@ func TestEnvSetPromoteWaitsLikeADeploy(t *testing.T) {
 }
 
 func TestEnvSetRejectsBadAssignmentsBeforeAnyRequest(t *testing.T) {
+	t.Parallel()
 	for name, args := range map[string][]string{
 		"no equals":       {"NOEQUALS"},
 		"bad key":         {"1BAD=" + envSecretA},
@@ -100,8 +106,9 @@ func TestEnvSetRejectsBadAssignmentsBeforeAnyRequest(t *testing.T) {
 		"missing envfile": {"--env-file", "/nonexistent/.env"},
 	} {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			rk := newRack(t, racksim.Options{})
-			res := run(t, nil, append([]string{"env", "set", "--replace"}, args...)...)
+			res := rk.run(t, nil, append([]string{"env", "set", "--replace"}, args...)...)
 			require.Equal(t, 2, res.code, res.stderr)
 			require.Empty(t, rk.sim.Requests())
 			require.NotContains(t, res.stderr, envSecretA)
@@ -110,36 +117,38 @@ func TestEnvSetRejectsBadAssignmentsBeforeAnyRequest(t *testing.T) {
 }
 
 func TestReleasesPromoteRollbackExits5(t *testing.T) {
+	t.Parallel()
 	rk := newRack(t, racksim.Options{})
-	build := run(t, nil, "build", "--id", appDir(t))
+	build := rk.run(t, nil, "build", "--id", appDir(t))
 	require.Equal(t, 0, build.code, build.stderr)
 	rk.sim.RollbackNextPromote(testApp)
-	res := run(t, nil, "releases", "promote", build.stdout)
+	res := rk.run(t, nil, "releases", "promote", build.stdout)
 	require.Equal(t, 5, res.code, res.stderr)
 
-	ok := run(t, nil, "releases", "promote", build.stdout)
+	ok := rk.run(t, nil, "releases", "promote", build.stdout)
 	require.Equal(t, 0, ok.code, ok.stderr)
 	app, _ := rk.sim.Rack("").App(testApp)
 	require.Equal(t, build.stdout, app.Release)
 }
 
 func TestBuildsExportPipedIntoImportMovesABuildBetweenRacks(t *testing.T) {
+	t.Parallel()
 	rk := newRack(t, racksim.Options{Console: true, Racks: []string{"org/staging", "org/production"}})
-	t.Setenv("CONVOX_RACK", "org/staging")
-	build := run(t, nil, "build", appDir(t))
+	rk.set("CONVOX_RACK", "org/staging")
+	build := rk.run(t, nil, "build", appDir(t))
 	require.Equal(t, 0, build.code, build.stderr)
 	id := rk.sim.Rack("org/staging").Builds(testApp)[0].ID
 
-	exported := run(t, nil, "builds", "export", id)
+	exported := rk.run(t, nil, "builds", "export", id)
 	require.Equal(t, 0, exported.code, exported.stderr)
 	require.NotEmpty(t, exported.stdout)
 
-	imported := run(t, strings.NewReader(exported.stdout), "builds", "import", "-r", "org/production", "--id")
+	imported := rk.run(t, strings.NewReader(exported.stdout), "builds", "import", "-r", "org/production", "--id")
 	require.Equal(t, 0, imported.code, imported.stderr)
 	prod := rk.sim.Rack("org/production").Builds(testApp)[0]
 	require.Equal(t, imported.stdout, prod.Release)
 
-	again := run(t, nil, "builds", "export", "-r", "org/production", prod.ID)
+	again := rk.run(t, nil, "builds", "export", "-r", "org/production", prod.ID)
 	require.Equal(t, 0, again.code, again.stderr)
 	require.Equal(t, tarEntries(t, []byte(exported.stdout)), replaceID(tarEntries(t, []byte(again.stdout)), prod.ID, id), "the same artifact")
 }
@@ -147,8 +156,9 @@ func TestBuildsExportPipedIntoImportMovesABuildBetweenRacks(t *testing.T) {
 // /dev/null is a character device, not a terminal: CI scripts send output
 // there, and `builds export B >/dev/null` must not be refused.
 func TestBuildsExportToDevNullIsNotATerminal(t *testing.T) {
+	t.Parallel()
 	rk := newRack(t, racksim.Options{})
-	build := run(t, nil, "build", appDir(t))
+	build := rk.run(t, nil, "build", appDir(t))
 	require.Equal(t, 0, build.code, build.stderr)
 	id := rk.sim.Rack("").Builds(testApp)[0].ID
 
@@ -156,7 +166,7 @@ func TestBuildsExportToDevNullIsNotATerminal(t *testing.T) {
 	require.NoError(t, err)
 	defer null.Close()
 	var errOut bytes.Buffer
-	code := Main(context.Background(), []string{"builds", "export", id}, strings.NewReader(""), null, &errOut)
+	code := Main(context.Background(), []string{"builds", "export", id}, rk.getenv, strings.NewReader(""), null, &errOut)
 	canary.add(t.Name()+" stderr", errOut.Bytes())
 	require.Equal(t, 0, code, errOut.String())
 	require.NotContains(t, errOut.String(), "terminal")
@@ -171,34 +181,36 @@ func replaceID(names []string, from, to string) []string {
 }
 
 func TestBuildsPromoteFindsTheBuildByCommit(t *testing.T) {
+	t.Parallel()
 	rk := newRack(t, racksim.Options{Console: true, Racks: []string{"org/staging", "org/production"}})
-	t.Setenv("CONVOX_RACK", "org/staging")
-	t.Setenv("CIRCLECI", "true")
-	t.Setenv("CIRCLE_BRANCH", "master")
-	t.Setenv("CIRCLE_SHA1", testSha)
-	require.Equal(t, 0, run(t, nil, "build", appDir(t)).code)
+	rk.set("CONVOX_RACK", "org/staging")
+	rk.set("CIRCLECI", "true")
+	rk.set("CIRCLE_BRANCH", "master")
+	rk.set("CIRCLE_SHA1", testSha)
+	require.Equal(t, 0, rk.run(t, nil, "build", appDir(t)).code)
 	// a newer build of another commit must not be chosen
-	t.Setenv("CIRCLE_SHA1", "fedcba9876543210fedcba9876543210fedcba98")
-	require.Equal(t, 0, run(t, nil, "build", appDir(t)).code)
+	rk.set("CIRCLE_SHA1", "fedcba9876543210fedcba9876543210fedcba98")
+	require.Equal(t, 0, rk.run(t, nil, "build", appDir(t)).code)
 	staging := rk.sim.Rack("org/staging").Builds(testApp)
 
-	res := run(t, nil, "builds", "promote", "--from", "org/staging", "--commit", testSha, "-r", "org/production")
+	res := rk.run(t, nil, "builds", "promote", "--from", "org/staging", "--commit", testSha, "-r", "org/production")
 	require.Equal(t, 0, res.code, res.stderr)
 	prod := rk.sim.Rack("org/production")
 	require.Equal(t, staging[1].Description, prod.Builds(testApp)[0].Description, "the build of that commit, not the latest")
 	app, _ := prod.App(testApp)
 	require.Equal(t, prod.Builds(testApp)[0].Release, app.Release)
 
-	missing := run(t, nil, "builds", "promote", "--from", "org/staging", "--commit", "abcdefabcdef", "-r", "org/production")
+	missing := rk.run(t, nil, "builds", "promote", "--from", "org/staging", "--commit", "abcdefabcdef", "-r", "org/production")
 	require.Equal(t, 1, missing.code)
 	require.Contains(t, missing.stderr, "no complete build of commit abcdefabcd")
 }
 
 func TestBuildsListNewestFirst(t *testing.T) {
-	newRack(t, racksim.Options{})
-	b := run(t, nil, "build", "--id", appDir(t))
+	t.Parallel()
+	rk := newRack(t, racksim.Options{})
+	b := rk.run(t, nil, "build", "--id", appDir(t))
 	require.Equal(t, 0, b.code, b.stderr)
-	res := run(t, nil, "builds", "--limit", "5")
+	res := rk.run(t, nil, "builds", "--limit", "5")
 	require.Equal(t, 0, res.code, res.stderr)
 	lines := strings.Split(strings.TrimSpace(res.stdout), "\n")
 	require.True(t, strings.HasPrefix(lines[0], "ID"))
@@ -206,78 +218,85 @@ func TestBuildsListNewestFirst(t *testing.T) {
 }
 
 func TestLogsPrintsTheAppsLines(t *testing.T) {
-	newRack(t, racksim.Options{})
-	res := run(t, nil, "logs", "--since", "10m")
+	t.Parallel()
+	rk := newRack(t, racksim.Options{})
+	res := rk.run(t, nil, "logs", "--since", "10m")
 	require.Equal(t, 0, res.code, res.stderr)
 	require.Contains(t, res.stdout, "[pod/")
 }
 
 func TestRackShowsTheSystem(t *testing.T) {
-	newRack(t, racksim.Options{})
-	res := run(t, nil, "rack")
+	t.Parallel()
+	rk := newRack(t, racksim.Options{})
+	res := rk.run(t, nil, "rack")
 	require.Equal(t, 0, res.code, res.stderr)
 	require.Contains(t, res.stdout, "Name")
 	require.Contains(t, res.stdout, "running")
 }
 
 func TestRacksWorksOnlyThroughConsole(t *testing.T) {
-	newRack(t, racksim.Options{Console: true, Racks: []string{"org/staging", "org/production"}})
-	res := run(t, nil, "racks")
+	t.Parallel()
+	rk := newRack(t, racksim.Options{Console: true, Racks: []string{"org/staging", "org/production"}})
+	res := rk.run(t, nil, "racks")
 	require.Equal(t, 0, res.code, res.stderr)
 	require.Contains(t, res.stdout, "org/staging")
 	require.Contains(t, res.stdout, "org/production")
 
-	newRack(t, racksim.Options{})
-	direct := run(t, nil, "racks")
+	rk2 := newRack(t, racksim.Options{})
+	direct := rk2.run(t, nil, "racks")
 	require.NotEqual(t, 0, direct.code)
 	require.Contains(t, direct.stderr, "Console")
 }
 
 func TestDeployKeyRefusalNamesTheCommandAndTheScope(t *testing.T) {
-	newRack(t, racksim.Options{Console: true, DeployKey: true, Racks: []string{"org/staging"}})
-	t.Setenv("CONVOX_RACK", "org/staging")
-	res := run(t, nil, "env", "set", "A="+envSecretA) // without --replace: reads the env, which deploy keys may not
+	t.Parallel()
+	rk := newRack(t, racksim.Options{Console: true, DeployKey: true, Racks: []string{"org/staging"}})
+	rk.set("CONVOX_RACK", "org/staging")
+	res := rk.run(t, nil, "env", "set", "A="+envSecretA) // without --replace: reads the env, which deploy keys may not
 	require.Equal(t, 3, res.code, res.stderr)
 	require.Contains(t, res.stderr, "env set")
 	require.Contains(t, res.stderr, "env set --replace")
 	require.Contains(t, res.stderr, "deploy key")
 
-	ok := run(t, nil, "env", "set", "A="+envSecretA, "--replace")
+	ok := rk.run(t, nil, "env", "set", "A="+envSecretA, "--replace")
 	require.Equal(t, 0, ok.code, ok.stderr)
 }
 
 func TestLocalLoginIsUsedWhenNothingIsSet(t *testing.T) {
+	t.Parallel()
 	rk := newRack(t, racksim.Options{})
-	t.Setenv("CONVOX_HOST", "")
-	t.Setenv("CONVOX_PASSWORD", "")
+	rk.set("CONVOX_HOST", "")
+	rk.set("CONVOX_PASSWORD", "")
 	cfg := t.TempDir()
-	t.Setenv("CONVOX_CONFIG", cfg)
+	rk.set("CONVOX_CONFIG", cfg)
 	require.NoError(t, os.WriteFile(filepath.Join(cfg, "console"), []byte(rk.url), 0o600))
 	require.NoError(t, os.WriteFile(filepath.Join(cfg, "auth"), []byte(`{"`+rk.url+`":"`+testPassword+`"}`), 0o600))
-	res := run(t, nil, "rack")
+	res := rk.run(t, nil, "rack")
 	require.Equal(t, 0, res.code, res.stderr)
 	require.Contains(t, res.stderr, "saved login")
 	require.Contains(t, res.stderr, filepath.Join(cfg, "auth"))
 }
 
 func TestStdinIsReadForImportOnly(t *testing.T) {
-	newRack(t, racksim.Options{})
-	res := run(t, bytes.NewReader([]byte("not an artifact")), "builds", "import")
+	t.Parallel()
+	rk := newRack(t, racksim.Options{})
+	res := rk.run(t, bytes.NewReader([]byte("not an artifact")), "builds", "import")
 	require.Equal(t, 1, res.code, res.stderr)
 	require.Contains(t, res.stderr, "invalid build artifact")
 }
 
 func TestRunFlagsAfterTheCommandAreOurs(t *testing.T) {
+	t.Parallel()
 	rk := newRack(t, racksim.Options{})
-	build := run(t, nil, "build", "--id", appDir(t))
+	build := rk.run(t, nil, "build", "--id", appDir(t))
 	require.Equal(t, 0, build.code, build.stderr)
 	var ran []string
 	rk.sim.OnExec(func(app, service, command string, stdin []byte) (string, int) {
 		ran = append(ran, command)
 		return "", 0
 	})
-	t.Setenv("CONVOX_APP", "")
-	res := run(t, nil, "run", "web", "bin/migrate", "--release", build.stdout, "-a", testApp)
+	rk.set("CONVOX_APP", "")
+	res := rk.run(t, nil, "run", "web", "bin/migrate", "--release", build.stdout, "-a", testApp)
 	require.Equal(t, 0, res.code, res.stderr)
 	require.Equal(t, []string{"bin/migrate"}, ran, "the flags are not part of the command")
 	for _, r := range rk.sim.Requests() {
@@ -286,7 +305,7 @@ func TestRunFlagsAfterTheCommandAreOurs(t *testing.T) {
 		}
 	}
 
-	res = run(t, nil, "run", "-a", testApp, "web", "--", "sh", "-c", "echo a && echo b")
+	res = rk.run(t, nil, "run", "-a", testApp, "web", "--", "sh", "-c", "echo a && echo b")
 	require.Equal(t, 0, res.code, res.stderr)
 	require.Equal(t, `sh -c 'echo a && echo b'`, ran[len(ran)-1], "after --, dashes belong to the command")
 }

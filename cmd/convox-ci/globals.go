@@ -22,21 +22,23 @@ import (
 
 // Globals are the settings every command shares. Each has a flag and an
 // environment variable, with the CI's own names (INPUT_* for GitHub
-// Actions, PLUGIN_* for Drone and Woodpecker) as fallbacks.
+// Actions, PLUGIN_* for Drone and Woodpecker) as fallbacks: the `envs` tag,
+// read by envResolver from the environment Main was given (never kong's
+// `env` tag, which reads the process environment).
 type Globals struct {
-	Host               string           `help:"Rack or Console host: a host name as the Convox CLI takes it, or an https:// or http:// URL." env:"CONVOX_HOST,INPUT_HOST,PLUGIN_HOST" placeholder:"HOST"`
-	Password           string           `help:"Rack API key, or a Console deploy key." env:"CONVOX_PASSWORD,INPUT_PASSWORD,PLUGIN_PASSWORD" placeholder:"KEY"`
-	Rack               string           `short:"r" help:"Rack name; org/rack selects a Rack through Console." env:"CONVOX_RACK,INPUT_RACK,PLUGIN_RACK"`
-	App                []string         `short:"a" help:"App name (simulate: the apps to create; repeat or separate with commas)." env:"CONVOX_APP,INPUT_APP,PLUGIN_APP" placeholder:"APP"`
-	RackURL            string           `name:"rack-url" help:"A Rack URL with credentials, as the v3 CLI takes it (https://convox:KEY@host); wins over --host." env:"RACK_URL" placeholder:"URL"`
-	CAFile             string           `name:"ca-file" help:"PEM file of CAs to trust for the Rack's certificate." env:"CONVOX_CA_FILE,INPUT_CA_FILE,PLUGIN_CA_FILE" placeholder:"FILE"`
-	InsecureSkipVerify bool             `name:"insecure-skip-verify" help:"Do not verify the Rack's TLS certificate (dangerous)." env:"CONVOX_INSECURE_SKIP_VERIFY,INPUT_INSECURE_SKIP_VERIFY,PLUGIN_INSECURE_SKIP_VERIFY"`
-	Config             string           `help:"Rules file." default:"convox-ci.yml" env:"CONVOX_CI_CONFIG,INPUT_CONFIG,PLUGIN_CONFIG" type:"path"`
-	ResultFile         string           `name:"result-file" help:"Write the result (ids, status) as JSON to this file." env:"CONVOX_CI_RESULT_FILE,INPUT_RESULT_FILE,PLUGIN_RESULT_FILE" placeholder:"FILE"`
-	LogFormat          string           `name:"log-format" help:"Log format: auto, console or json." enum:"auto,console,json" default:"auto" env:"CONVOX_CI_LOG_FORMAT,INPUT_LOG_FORMAT,PLUGIN_LOG_FORMAT"`
-	LogLevel           string           `name:"log-level" help:"Log level: trace, debug, info, warn or error." default:"info" env:"CONVOX_CI_LOG_LEVEL,INPUT_LOG_LEVEL,PLUGIN_LOG_LEVEL"`
-	Timeout            time.Duration    `help:"Deadline for the whole run." default:"30m" env:"CONVOX_CI_TIMEOUT,INPUT_TIMEOUT,PLUGIN_TIMEOUT"`
-	Actor              string           `hidden:"" env:"CONVOX_ACTOR" help:"Audit actor sent to the Rack."`
+	Host               string           `help:"Rack or Console host: a host name as the Convox CLI takes it, or an https:// or http:// URL." envs:"CONVOX_HOST,INPUT_HOST,PLUGIN_HOST" placeholder:"HOST"`
+	Password           string           `help:"Rack API key, or a Console deploy key." envs:"CONVOX_PASSWORD,INPUT_PASSWORD,PLUGIN_PASSWORD" placeholder:"KEY"`
+	Rack               string           `short:"r" help:"Rack name; org/rack selects a Rack through Console." envs:"CONVOX_RACK,INPUT_RACK,PLUGIN_RACK"`
+	App                []string         `short:"a" help:"App name (simulate: the apps to create; repeat or separate with commas)." envs:"CONVOX_APP,INPUT_APP,PLUGIN_APP" placeholder:"APP"`
+	RackURL            string           `name:"rack-url" help:"A Rack URL with credentials, as the v3 CLI takes it (https://convox:KEY@host); wins over --host." envs:"RACK_URL" placeholder:"URL"`
+	CAFile             string           `name:"ca-file" help:"PEM file of CAs to trust for the Rack's certificate." envs:"CONVOX_CA_FILE,INPUT_CA_FILE,PLUGIN_CA_FILE" placeholder:"FILE"`
+	InsecureSkipVerify bool             `name:"insecure-skip-verify" help:"Do not verify the Rack's TLS certificate (dangerous)." envs:"CONVOX_INSECURE_SKIP_VERIFY,INPUT_INSECURE_SKIP_VERIFY,PLUGIN_INSECURE_SKIP_VERIFY"`
+	Config             string           `help:"Rules file." default:"convox-ci.yml" envs:"CONVOX_CI_CONFIG,INPUT_CONFIG,PLUGIN_CONFIG" type:"path"`
+	ResultFile         string           `name:"result-file" help:"Write the result (ids, status) as JSON to this file." envs:"CONVOX_CI_RESULT_FILE,INPUT_RESULT_FILE,PLUGIN_RESULT_FILE" placeholder:"FILE"`
+	LogFormat          string           `name:"log-format" help:"Log format: auto, console or json." enum:"auto,console,json" default:"auto" envs:"CONVOX_CI_LOG_FORMAT,INPUT_LOG_FORMAT,PLUGIN_LOG_FORMAT"`
+	LogLevel           string           `name:"log-level" help:"Log level: trace, debug, info, warn or error." default:"info" envs:"CONVOX_CI_LOG_LEVEL,INPUT_LOG_LEVEL,PLUGIN_LOG_LEVEL"`
+	Timeout            time.Duration    `help:"Deadline for the whole run." default:"30m" envs:"CONVOX_CI_TIMEOUT,INPUT_TIMEOUT,PLUGIN_TIMEOUT"`
+	Actor              string           `hidden:"" envs:"CONVOX_ACTOR" help:"Audit actor sent to the Rack."`
 	Version            kong.VersionFlag `help:"Print the version and exit."`
 }
 
@@ -44,6 +46,7 @@ type Globals struct {
 // secrets to keep out of output, and what the run produced.
 type runtime struct {
 	ctx     context.Context
+	env     lookupEnv // the environment Main was given
 	stdin   io.Reader
 	stdout  io.Writer
 	stderr  io.Writer
@@ -101,7 +104,7 @@ func (g *Globals) credentials(rt *runtime) (credentials, error) {
 	case g.Password != "":
 		return credentials{}, usagef("CONVOX_PASSWORD is set but CONVOX_HOST is empty: set it to console.convox.com (deploy key) or to the Rack's host (Rack API key)")
 	}
-	saved, ok, err := login.Find(savedLoginPlaces())
+	saved, ok, err := login.Find(savedLoginPlaces(rt.env))
 	if err != nil {
 		return credentials{}, usagef("reading the Convox CLI's saved login: %v", err)
 	}
@@ -116,12 +119,17 @@ func (g *Globals) credentials(rt *runtime) (credentials, error) {
 	return credentials{}, usagef("no Rack to talk to: set CONVOX_HOST and CONVOX_PASSWORD (or RACK_URL), or log in with the Convox CLI; try `convox-ci demo` for the simulated Rack")
 }
 
-func savedLoginPlaces() login.Places {
-	home, _ := os.UserHomeDir()
+func savedLoginPlaces(env lookupEnv) login.Places {
+	home, ok := env("HOME")
+	if !ok {
+		home, _ = os.UserHomeDir()
+	}
 	wd, _ := os.Getwd()
+	configDir, _ := env("CONVOX_CONFIG")
+	xdg, _ := env("XDG_CONFIG_HOME")
 	return login.Places{
-		ConfigDir: os.Getenv("CONVOX_CONFIG"),
-		XDGConfig: os.Getenv("XDG_CONFIG_HOME"),
+		ConfigDir: configDir,
+		XDGConfig: xdg,
 		Home:      home,
 		WorkDir:   wd,
 		Darwin:    goruntime.GOOS == "darwin",

@@ -25,5 +25,5 @@ func main() {
 		<-sigs // a second signal ends at once
 		os.Exit(exitForSignal(sig))
 	}()
-	os.Exit(Main(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	os.Exit(Main(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr))
 }

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -26,36 +27,60 @@ const (
 	testApp      = "myapp"
 )
 
-// rackEnv is a simulated Rack served over plain HTTP, with the
-// environment pointing convox-ci at it.
-type rackEnv struct {
-	sim *racksim.Server
-	url string
+// testEnv is one test's environment, the only one Main reads (so nothing
+// of the machine leaks in and tests run in parallel), and, from newRack,
+// the simulated Rack it points at.
+type testEnv struct {
+	mu   sync.Mutex
+	vars map[string]string
+	sim  *racksim.Server // newRack only
+	url  string
 }
 
-// isolate clears what could leak in from the machine: CI variables, the
-// saved Convox login, outputs files.
-func isolate(t *testing.T) {
+// newEnv is an environment with a home of its own (no saved Convox login)
+// and debug logs as JSON (the canary checks that even debug logs keep
+// secrets out).
+func newEnv(t *testing.T) *testEnv {
 	t.Helper()
-	for _, kv := range os.Environ() {
-		k, _, _ := strings.Cut(kv, "=")
-		for _, p := range []string{"CONVOX_", "RACK_URL", "INPUT_", "PLUGIN_", "GITHUB_", "CIRCLE", "BASH_ENV"} {
-			if strings.HasPrefix(k, p) {
-				t.Setenv(k, "")
-				os.Unsetenv(k)
-			}
-		}
-	}
 	home := t.TempDir()
-	t.Setenv("HOME", home)
-	t.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
-	t.Setenv("CONVOX_CI_LOG_FORMAT", "json")
-	t.Setenv("CONVOX_CI_LOG_LEVEL", "debug") // the canary checks that even debug logs keep secrets out
+	return &testEnv{vars: map[string]string{
+		"HOME":                 home,
+		"XDG_CONFIG_HOME":      filepath.Join(home, ".config"),
+		"CONVOX_CI_LOG_FORMAT": "json",
+		"CONVOX_CI_LOG_LEVEL":  "debug",
+	}}
 }
 
-func newRack(t *testing.T, opts racksim.Options) *rackEnv {
+// set sets a variable; "" unsets it, as Main counts empty as unset.
+func (e *testEnv) set(k, v string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.vars[k] = v
+}
+
+func (e *testEnv) getenv(k string) string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.vars[k]
+}
+
+// environ is the environment of a child process: the test's variables,
+// plus PATH so that programs are found.
+func (e *testEnv) environ() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := []string{"PATH=" + os.Getenv("PATH")}
+	for k, v := range e.vars {
+		out = append(out, k+"="+v)
+	}
+	return out
+}
+
+// newRack starts a simulated Rack served over plain HTTP, with the
+// environment pointing convox-ci at it.
+func newRack(t *testing.T, opts racksim.Options) *testEnv {
 	t.Helper()
-	isolate(t)
+	e := newEnv(t)
 	if opts.Password == "" {
 		opts.Password = testPassword
 	}
@@ -77,10 +102,11 @@ func newRack(t *testing.T, opts racksim.Options) *rackEnv {
 		srv.Close()
 		sim.Close()
 	})
-	t.Setenv("CONVOX_HOST", srv.URL)
-	t.Setenv("CONVOX_PASSWORD", opts.Password)
-	t.Setenv("CONVOX_APP", testApp)
-	return &rackEnv{sim: sim, url: srv.URL}
+	e.sim, e.url = sim, srv.URL
+	e.set("CONVOX_HOST", srv.URL)
+	e.set("CONVOX_PASSWORD", opts.Password)
+	e.set("CONVOX_APP", testApp)
+	return e
 }
 
 type result struct {
@@ -88,13 +114,14 @@ type result struct {
 	stdout, stderr string
 }
 
-func run(t *testing.T, stdin io.Reader, args ...string) result {
+// run runs Main in the test's environment.
+func (e *testEnv) run(t *testing.T, stdin io.Reader, args ...string) result {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	if stdin == nil {
 		stdin = strings.NewReader("")
 	}
-	code := Main(context.Background(), args, stdin, &out, &errOut)
+	code := Main(context.Background(), args, e.getenv, stdin, &out, &errOut)
 	canary.add(t.Name()+" stdout", out.Bytes())
 	canary.add(t.Name()+" stderr", errOut.Bytes())
 	return result{code: code, stdout: out.String(), stderr: errOut.String()}
@@ -144,8 +171,9 @@ func tarEntries(t *testing.T, tgz []byte) []string {
 }
 
 func TestDeployUploadsTheTreeMinusDockerignoreMatches(t *testing.T) {
+	t.Parallel()
 	rk := newRack(t, racksim.Options{})
-	res := run(t, nil, "deploy", appDir(t))
+	res := rk.run(t, nil, "deploy", appDir(t))
 	require.Equal(t, 0, res.code, res.stderr)
 
 	builds := rk.sim.Rack("").Builds(testApp)
@@ -155,8 +183,9 @@ func TestDeployUploadsTheTreeMinusDockerignoreMatches(t *testing.T) {
 }
 
 func TestDeployStreamsBuildLogLinesIntoTheLog(t *testing.T) {
-	newRack(t, racksim.Options{})
-	res := run(t, nil, "deploy", appDir(t))
+	t.Parallel()
+	rk := newRack(t, racksim.Options{})
+	res := rk.run(t, nil, "deploy", appDir(t))
 	require.Equal(t, 0, res.code, res.stderr)
 	require.Contains(t, res.stderr, `"message":"Step 1/2 : FROM scratch"`)
 	require.Contains(t, res.stderr, `"message":"Step 2/2 : COPY . /app"`)
@@ -164,8 +193,9 @@ func TestDeployStreamsBuildLogLinesIntoTheLog(t *testing.T) {
 }
 
 func TestDeployPromotesTheReleaseTheBuildProduced(t *testing.T) {
+	t.Parallel()
 	rk := newRack(t, racksim.Options{})
-	res := run(t, nil, "deploy", "--id", appDir(t))
+	res := rk.run(t, nil, "deploy", "--id", appDir(t))
 	require.Equal(t, 0, res.code, res.stderr)
 
 	state := rk.sim.Rack("")
@@ -181,36 +211,40 @@ func TestDeployPromotesTheReleaseTheBuildProduced(t *testing.T) {
 }
 
 func TestBuildIDPrintsOnlyTheReleaseAndDoesNotPromote(t *testing.T) {
+	t.Parallel()
 	rk := newRack(t, racksim.Options{})
 	before := len(rk.sim.Rack("").Promotions(testApp))
-	res := run(t, nil, "build", "--id", appDir(t))
+	res := rk.run(t, nil, "build", "--id", appDir(t))
 	require.Equal(t, 0, res.code, res.stderr)
 	require.Regexp(t, `^R[A-Z]{10}$`, res.stdout)
 	require.Len(t, rk.sim.Rack("").Promotions(testApp), before)
 }
 
 func TestFailedBuildExits1WithTheRacksMessage(t *testing.T) {
+	t.Parallel()
 	rk := newRack(t, racksim.Options{})
 	rk.sim.FailNextBuild(testApp, "exit status 2 in RUN make")
 	before := len(rk.sim.Rack("").Promotions(testApp))
-	res := run(t, nil, "deploy", appDir(t))
+	res := rk.run(t, nil, "deploy", appDir(t))
 	require.Equal(t, 1, res.code, res.stderr)
 	require.Contains(t, res.stderr, "exit status 2 in RUN make")
 	require.Len(t, rk.sim.Rack("").Promotions(testApp), before, "a failed build is never promoted")
 }
 
 func TestRolledBackReleaseExits5(t *testing.T) {
+	t.Parallel()
 	rk := newRack(t, racksim.Options{})
 	rk.sim.RollbackNextPromote(testApp)
-	res := run(t, nil, "deploy", appDir(t))
+	res := rk.run(t, nil, "deploy", appDir(t))
 	require.Equal(t, 5, res.code, res.stderr)
 	require.Contains(t, res.stderr, "rolled back")
 }
 
 func TestWrongPasswordExits3AndNamesTheHost(t *testing.T) {
+	t.Parallel()
 	rk := newRack(t, racksim.Options{})
-	t.Setenv("CONVOX_PASSWORD", "wrong-password-123")
-	res := run(t, nil, "deploy", appDir(t))
+	rk.set("CONVOX_PASSWORD", "wrong-password-123")
+	res := rk.run(t, nil, "deploy", appDir(t))
 	require.Equal(t, 3, res.code, res.stderr)
 	require.Contains(t, res.stderr, strings.TrimPrefix(rk.url, "http://"))
 	require.Contains(t, res.stderr, "invalid authentication")
@@ -219,17 +253,19 @@ func TestWrongPasswordExits3AndNamesTheHost(t *testing.T) {
 }
 
 func TestDeadlineExits4(t *testing.T) {
+	t.Parallel()
 	rk := newRack(t, racksim.Options{})
 	rk.sim.SetBuildDuration(time.Minute)
-	res := run(t, nil, "deploy", "--timeout", "1s", appDir(t))
+	res := rk.run(t, nil, "deploy", "--timeout", "1s", appDir(t))
 	require.Equal(t, 4, res.code, res.stderr)
 	require.Contains(t, res.stderr, "deadline")
 }
 
 func TestConsoleSendsTheRackSelection(t *testing.T) {
+	t.Parallel()
 	rk := newRack(t, racksim.Options{Console: true, Racks: []string{"org/staging", "org/production"}})
-	t.Setenv("CONVOX_RACK", "org/production")
-	res := run(t, nil, "deploy", appDir(t))
+	rk.set("CONVOX_RACK", "org/production")
+	res := rk.run(t, nil, "deploy", appDir(t))
 	require.Equal(t, 0, res.code, res.stderr)
 
 	sawRacks := false
@@ -250,51 +286,56 @@ func TestConsoleSendsTheRackSelection(t *testing.T) {
 }
 
 func TestMissingPasswordIsAUsageErrorAndSendsNothing(t *testing.T) {
+	t.Parallel()
 	rk := newRack(t, racksim.Options{})
-	t.Setenv("CONVOX_PASSWORD", "")
-	res := run(t, nil, "deploy", appDir(t))
+	rk.set("CONVOX_PASSWORD", "")
+	res := rk.run(t, nil, "deploy", appDir(t))
 	require.Equal(t, 2, res.code, res.stderr)
 	require.Contains(t, res.stderr, "CONVOX_PASSWORD")
 	require.Empty(t, rk.sim.Requests())
 }
 
 func TestUnknownAppExits1WithTheRacksMessage(t *testing.T) {
-	newRack(t, racksim.Options{})
-	res := run(t, nil, "deploy", "--app", "nope", appDir(t))
+	t.Parallel()
+	rk := newRack(t, racksim.Options{})
+	res := rk.run(t, nil, "deploy", "--app", "nope", appDir(t))
 	require.Equal(t, 1, res.code, res.stderr)
 	require.Contains(t, res.stderr, "app not found: nope")
 }
 
 func TestSelfSignedRackIsRefusedByDefaultAndTrustedWithCAFile(t *testing.T) {
-	isolate(t)
+	t.Parallel()
+	e := newEnv(t)
 	sim := racksim.New(racksim.Options{Password: testPassword, Apps: []string{testApp}})
 	t.Cleanup(sim.Close)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	s, err := serveSim(ctx, sim, "127.0.0.1:0", false)
 	require.NoError(t, err)
-	t.Setenv("CONVOX_HOST", s.url)
-	t.Setenv("CONVOX_PASSWORD", testPassword)
-	t.Setenv("CONVOX_APP", testApp)
+	e.set("CONVOX_HOST", s.url)
+	e.set("CONVOX_PASSWORD", testPassword)
+	e.set("CONVOX_APP", testApp)
 
-	res := run(t, nil, "rack")
+	res := e.run(t, nil, "rack")
 	require.NotEqual(t, 0, res.code)
 	require.Contains(t, res.stderr, "--ca-file")
 	require.Contains(t, res.stderr, "--insecure-skip-verify")
 
-	res = run(t, nil, "rack", "--ca-file", s.caFile)
+	res = e.run(t, nil, "rack", "--ca-file", s.caFile)
 	require.Equal(t, 0, res.code, res.stderr)
 	require.Contains(t, res.stdout, "running")
 }
 
 func TestVersion(t *testing.T) {
-	isolate(t)
-	res := run(t, nil, "version")
+	t.Parallel()
+	e := newEnv(t)
+	res := e.run(t, nil, "version")
 	require.Equal(t, 0, res.code)
 	require.Equal(t, "convox-ci dev\n", res.stdout)
 }
 
 func TestSplitCommandLine(t *testing.T) {
+	t.Parallel()
 	for name, tc := range map[string]struct {
 		in   string
 		want []string
@@ -306,6 +347,7 @@ func TestSplitCommandLine(t *testing.T) {
 		"empty quotes":  {`x ""`, []string{"x", ""}},
 	} {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			got, err := splitCommandLine(tc.in)
 			require.NoError(t, err)
 			require.Equal(t, tc.want, got)
@@ -316,19 +358,21 @@ func TestSplitCommandLine(t *testing.T) {
 }
 
 func TestCommandFromEnvironment(t *testing.T) {
-	isolate(t)
-	t.Setenv("INPUT_COMMAND", "version")
-	res := run(t, nil)
+	t.Parallel()
+	e := newEnv(t)
+	e.set("INPUT_COMMAND", "version")
+	res := e.run(t, nil)
 	require.Equal(t, 0, res.code, res.stderr)
 	require.Contains(t, res.stdout, "convox-ci dev")
 }
 
 func TestRackURLCarriesTheCredentials(t *testing.T) {
+	t.Parallel()
 	rk := newRack(t, racksim.Options{})
-	t.Setenv("CONVOX_HOST", "")
-	t.Setenv("CONVOX_PASSWORD", "")
-	t.Setenv("RACK_URL", strings.Replace(rk.url, "http://", "http://convox:"+testPassword+"@", 1))
-	res := run(t, nil, "deploy", "--id", appDir(t))
+	rk.set("CONVOX_HOST", "")
+	rk.set("CONVOX_PASSWORD", "")
+	rk.set("RACK_URL", strings.Replace(rk.url, "http://", "http://convox:"+testPassword+"@", 1))
+	res := rk.run(t, nil, "deploy", "--id", appDir(t))
 	require.Equal(t, 0, res.code, res.stderr)
 	for _, r := range rk.sim.Requests() {
 		require.Empty(t, r.Rack, "RACK_URL is direct: no Rack header")
@@ -336,15 +380,16 @@ func TestRackURLCarriesTheCredentials(t *testing.T) {
 }
 
 func TestHostURLWithTheKeyWorksAndKeepsItSecret(t *testing.T) {
+	t.Parallel()
 	rk := newRack(t, racksim.Options{})
 	withKey := strings.Replace(rk.url, "http://", "http://convox:"+testPassword+"@", 1)
-	t.Setenv("CONVOX_HOST", withKey)
-	t.Setenv("CONVOX_PASSWORD", "")
-	res := run(t, nil, "rack")
+	rk.set("CONVOX_HOST", withKey)
+	rk.set("CONVOX_PASSWORD", "")
+	res := rk.run(t, nil, "rack")
 	require.Equal(t, 0, res.code, res.stderr)
 
-	t.Setenv("CONVOX_HOST", "http://convox:@127.0.0.1:1")
-	res = run(t, nil, "rack")
+	rk.set("CONVOX_HOST", "http://convox:@127.0.0.1:1")
+	res = rk.run(t, nil, "rack")
 	require.Equal(t, 2, res.code, res.stderr)
 	require.Contains(t, res.stderr, "CONVOX_HOST is set (127.0.0.1:1)")
 }
@@ -353,10 +398,11 @@ func TestHostURLWithTheKeyWorksAndKeepsItSecret(t *testing.T) {
 // example app to a simulated Rack it starts itself (over HTTPS, trusted
 // through its own CA file) and prints the ids.
 func TestDemoDeploysTheExampleAppWithNothingConfigured(t *testing.T) {
-	isolate(t)
+	t.Parallel()
+	e := newEnv(t)
 	dir, err := filepath.Abs("../../examples/app")
 	require.NoError(t, err)
-	res := run(t, nil, "demo", dir)
+	res := e.run(t, nil, "demo", dir)
 	require.Equal(t, 0, res.code, res.stderr)
 	require.Regexp(t, `(?m)^Build:   B[A-Z]{10}\nRelease: R[A-Z]{10}\n\z`, res.stdout, "the ids close the output")
 	require.Contains(t, res.stdout, "running: bin/migrate", "the migration ran on the new release")
@@ -369,27 +415,28 @@ func TestDemoDeploysTheExampleAppWithNothingConfigured(t *testing.T) {
 // server, that server receives nothing and the example app is deployed to
 // the simulated Rack.
 func TestDemoSendsNothingToAConfiguredRack(t *testing.T) {
-	isolate(t)
+	t.Parallel()
+	e := newEnv(t)
 	var hits atomic.Int64
 	real := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hits.Add(1)
 		w.WriteHeader(http.StatusTeapot)
 	}))
 	t.Cleanup(real.Close)
-	t.Setenv("CONVOX_HOST", real.URL)
-	t.Setenv("CONVOX_PASSWORD", testPassword)
-	t.Setenv("CONVOX_APP", "production-app")
-	t.Setenv("CONVOX_RACK", "org/production")
-	t.Setenv("RACK_URL", strings.Replace(real.URL, "http://", "http://convox:"+testPassword+"@", 1))
-	t.Setenv("CONVOX_CA_FILE", filepath.Join(t.TempDir(), "no-such-ca.pem"))
+	e.set("CONVOX_HOST", real.URL)
+	e.set("CONVOX_PASSWORD", testPassword)
+	e.set("CONVOX_APP", "production-app")
+	e.set("CONVOX_RACK", "org/production")
+	e.set("RACK_URL", strings.Replace(real.URL, "http://", "http://convox:"+testPassword+"@", 1))
+	e.set("CONVOX_CA_FILE", filepath.Join(t.TempDir(), "no-such-ca.pem"))
 	cfg := t.TempDir()
-	t.Setenv("CONVOX_CONFIG", cfg)
+	e.set("CONVOX_CONFIG", cfg)
 	require.NoError(t, os.WriteFile(filepath.Join(cfg, "console"), []byte(real.URL), 0o600))
 	require.NoError(t, os.WriteFile(filepath.Join(cfg, "auth"), []byte(`{"`+real.URL+`":"`+testPassword+`"}`), 0o600))
 
 	dir, err := filepath.Abs("../../examples/app")
 	require.NoError(t, err)
-	res := run(t, nil, "demo", dir)
+	res := e.run(t, nil, "demo", dir)
 	require.Equal(t, 0, res.code, res.stderr)
 	require.Zero(t, hits.Load(), "the configured Rack received requests")
 	require.Regexp(t, `(?m)^Build:   B[A-Z]{10}\nRelease: R[A-Z]{10}\n\z`, res.stdout)
@@ -398,7 +445,7 @@ func TestDemoSendsNothingToAConfiguredRack(t *testing.T) {
 		require.Contains(t, res.stderr, `"`+name+`"`, "the log names the ignored setting %s", name)
 	}
 
-	res = run(t, nil, "demo", "--host", real.URL, "--app", "production-app", dir)
+	res = e.run(t, nil, "demo", "--host", real.URL, "--app", "production-app", dir)
 	require.Equal(t, 0, res.code, res.stderr)
 	require.Zero(t, hits.Load(), "flags do not redirect demo either")
 }

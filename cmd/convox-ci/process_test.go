@@ -43,13 +43,12 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// command returns the convox-ci process with args and the test's
-// environment plus env.
-func command(t *testing.T, env map[string]string, args ...string) *exec.Cmd {
-	t.Helper()
+// command returns the convox-ci process with args in the test's
+// environment plus extra.
+func (e *testEnv) command(extra map[string]string, args ...string) *exec.Cmd {
 	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), "CONVOX_CI_TEST_AS_MAIN=1")
-	for k, v := range env {
+	cmd.Env = append(e.environ(), "CONVOX_CI_TEST_AS_MAIN=1")
+	for k, v := range extra {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
 	return cmd
@@ -74,6 +73,7 @@ func (s *syncBuffer) String() string {
 }
 
 func TestSignalStopsPromptlyAndSaysWhatMayStillRun(t *testing.T) {
+	t.Parallel()
 	for name, tc := range map[string]struct {
 		sig  syscall.Signal
 		code int
@@ -82,9 +82,10 @@ func TestSignalStopsPromptlyAndSaysWhatMayStillRun(t *testing.T) {
 		"SIGINT exits 130":  {syscall.SIGINT, 130},
 	} {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			rk := newRack(t, racksim.Options{})
 			rk.sim.SetBuildDuration(time.Minute)
-			cmd := command(t, nil, "deploy", appDir(t))
+			cmd := rk.command(nil, "deploy", appDir(t))
 			stderr := &syncBuffer{}
 			cmd.Stderr = stderr
 			require.NoError(t, cmd.Start())

@@ -13,6 +13,7 @@ import (
 // accepted when it is that Rack's own: a Rack cannot reach another rack, and
 // going on would deploy to the wrong Rack under the asked name.
 func TestDirectCredentialsRefuseAnotherRacksName(t *testing.T) {
+	t.Parallel()
 	for name, tc := range map[string]struct {
 		rack string
 		code int
@@ -22,8 +23,9 @@ func TestDirectCredentialsRefuseAnotherRacksName(t *testing.T) {
 		"another rack":         {rack: "org/production", code: 2},
 	} {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			rk := newRack(t, racksim.Options{Name: "staging"})
-			res := run(t, nil, "deploy", "--rack", tc.rack, appDir(t))
+			res := rk.run(t, nil, "deploy", "--rack", tc.rack, appDir(t))
 			require.Equal(t, tc.code, res.code, res.stderr)
 			if tc.code == 0 {
 				return
@@ -39,12 +41,13 @@ func TestDirectCredentialsRefuseAnotherRacksName(t *testing.T) {
 }
 
 func TestRackURLRefusesAnotherRacksName(t *testing.T) {
+	t.Parallel()
 	rk := newRack(t, racksim.Options{Name: "staging"})
-	t.Setenv("CONVOX_HOST", "")
-	t.Setenv("RACK_URL", strings.Replace(rk.url, "://", "://convox:"+testPassword+"@", 1))
-	res := run(t, nil, "builds", "--rack", "org/production")
+	rk.set("CONVOX_HOST", "")
+	rk.set("RACK_URL", strings.Replace(rk.url, "://", "://convox:"+testPassword+"@", 1))
+	res := rk.run(t, nil, "builds", "--rack", "org/production")
 	require.Equal(t, 2, res.code, res.stderr)
 	require.Contains(t, res.stderr, "rack org/production was asked for")
-	res = run(t, nil, "builds", "--rack", "org/staging")
+	res = rk.run(t, nil, "builds", "--rack", "org/staging")
 	require.Equal(t, 0, res.code, res.stderr)
 }

@@ -51,6 +51,7 @@ func loadEnvFile(t *testing.T, path string) map[string]string {
 }
 
 func TestRecordedEnvironmentsMatchTheirTarget(t *testing.T) {
+	t.Parallel()
 	testdata, err := filepath.Abs("../../internal/cienv/testdata")
 	require.NoError(t, err)
 	files, err := filepath.Glob(filepath.Join(testdata, "*.env"))
@@ -80,28 +81,20 @@ func TestRecordedEnvironmentsMatchTheirTarget(t *testing.T) {
 		}
 		checked++
 		t.Run(name, func(t *testing.T) {
-			isolate(t)
+			t.Parallel()
+			e := newEnv(t)
 			dir := t.TempDir() // no git here: the CI's variables alone decide
 			require.NoError(t, os.WriteFile(filepath.Join(dir, "convox-ci.yml"), []byte(recordedRules), 0o644))
-			wd, _ := os.Getwd()
-			require.NoError(t, os.Chdir(dir))
-			t.Cleanup(func() { os.Chdir(wd) })
-			for _, kv := range os.Environ() { // nothing of the machine's own CI may leak in
-				k, _, _ := strings.Cut(kv, "=")
-				if k == "CI" || strings.HasPrefix(k, "BUILD") || strings.HasPrefix(k, "JENKINS") || strings.HasPrefix(k, "TRAVIS") || strings.HasPrefix(k, "GITLAB") || strings.HasPrefix(k, "DRONE") {
-					t.Setenv(k, "")
-					os.Unsetenv(k)
-				}
-			}
+			e.set("CONVOX_CI_CONFIG", filepath.Join(dir, "convox-ci.yml"))
 			for k, v := range loadEnvFile(t, file) {
-				t.Setenv(k, v)
+				e.set(k, v)
 			}
 			for ext, key := range map[string]string{".event.json": "GITHUB_EVENT_PATH", ".properties": "TEAMCITY_BUILD_PROPERTIES_FILE"} {
 				if _, err := os.Stat(filepath.Join(testdata, name+ext)); err == nil {
-					t.Setenv(key, filepath.Join(testdata, name+ext))
+					e.set(key, filepath.Join(testdata, name+ext))
 				}
 			}
-			res := run(t, nil, "plan", "--json")
+			res := e.run(t, nil, "plan", "--json", dir)
 			require.Equal(t, 0, res.code, res.stderr)
 			var p map[string]any
 			require.NoError(t, json.Unmarshal([]byte(res.stdout), &p))

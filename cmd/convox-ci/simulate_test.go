@@ -17,9 +17,9 @@ import (
 
 // startSimulate runs simulate as its own process and returns it with the
 // settings it printed (the export lines, up to CONVOX_APP, which is last).
-func startSimulate(t *testing.T, env map[string]string, args ...string) (*os.Process, map[string]string, []string) {
+func (e *testEnv) startSimulate(t *testing.T, env map[string]string, args ...string) (*os.Process, map[string]string, []string) {
 	t.Helper()
-	cmd := command(t, env, append([]string{"simulate", "--listen", "127.0.0.1:0"}, args...)...)
+	cmd := e.command(env, append([]string{"simulate", "--listen", "127.0.0.1:0"}, args...)...)
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
@@ -60,14 +60,16 @@ func stopSimulate(t *testing.T, p *os.Process) *os.ProcessState {
 // simulate prints the settings to use it, serves a Rack that convox-ci
 // deploys to, and stops on SIGINT.
 func TestSimulateServesARackUntilInterrupted(t *testing.T) {
+	t.Parallel()
 	for name, args := range map[string][]string{
 		"https":  {"--app", testApp, "--password", testPassword},
 		"http":   {"--insecure-http", "--app", testApp, "--build-duration", "0s", "--rollout-duration", "1ms"},
 		"faults": {"--insecure-http", "--app", testApp, "--fault-rate", "0.2", "--seed", "7"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			isolate(t)
-			p, settings, _ := startSimulate(t, nil, args...)
+			t.Parallel()
+			e := newEnv(t)
+			p, settings, _ := e.startSimulate(t, nil, args...)
 			require.NotEmpty(t, settings["CONVOX_HOST"])
 			require.NotEmpty(t, settings["CONVOX_PASSWORD"])
 			require.Equal(t, testApp, settings["CONVOX_APP"])
@@ -77,9 +79,9 @@ func TestSimulateServesARackUntilInterrupted(t *testing.T) {
 				require.FileExists(t, settings["CONVOX_CA_FILE"])
 			}
 			for k, v := range settings {
-				t.Setenv(k, v)
+				e.set(k, v)
 			}
-			res := run(t, nil, "deploy", appDir(t))
+			res := e.run(t, nil, "deploy", appDir(t))
 			require.Equal(t, 0, res.code, res.stderr)
 			require.Equal(t, 0, stopSimulate(t, p).ExitCode())
 		})
@@ -91,14 +93,15 @@ func TestSimulateServesARackUntilInterrupted(t *testing.T) {
 // longer than the deadline, so the deploy can only succeed if simulate
 // outlived it.
 func TestSimulateOutlivesTheRunDeadline(t *testing.T) {
-	isolate(t)
-	p, settings, _ := startSimulate(t, map[string]string{"CONVOX_CI_TIMEOUT": "1s"}, "--insecure-http", "--build-duration", "1500ms")
+	t.Parallel()
+	e := newEnv(t)
+	p, settings, _ := e.startSimulate(t, map[string]string{"CONVOX_CI_TIMEOUT": "1s"}, "--insecure-http", "--build-duration", "1500ms")
 	for k, v := range settings {
-		t.Setenv(k, v)
+		e.set(k, v)
 	}
-	res := run(t, nil, "deploy", appDir(t))
+	res := e.run(t, nil, "deploy", appDir(t))
 	require.Equal(t, 0, res.code, res.stderr)
-	res = run(t, nil, "rack")
+	res = e.run(t, nil, "rack")
 	require.Equal(t, 0, res.code, "simulate still answers after its deadline: %s", res.stderr)
 	require.Equal(t, 0, stopSimulate(t, p).ExitCode())
 }
@@ -106,20 +109,21 @@ func TestSimulateOutlivesTheRunDeadline(t *testing.T) {
 // With no --app, simulate creates example-app and says so in CONVOX_APP;
 // repeated --app and commas both add apps, and all of them exist.
 func TestSimulateCreatesTheAppsNamed(t *testing.T) {
-	isolate(t)
-	_, settings, _ := startSimulate(t, nil, "--insecure-http")
+	t.Parallel()
+	e := newEnv(t)
+	_, settings, _ := e.startSimulate(t, nil, "--insecure-http")
 	require.Equal(t, "example-app", settings["CONVOX_APP"])
 
-	_, settings, _ = startSimulate(t, nil, "--insecure-http", "--app", "a", "--app", "b,c", "-a", "d")
+	_, settings, _ = e.startSimulate(t, nil, "--insecure-http", "--app", "a", "--app", "b,c", "-a", "d")
 	require.Equal(t, "a", settings["CONVOX_APP"], "the first app is the one to use")
 	for k, v := range settings {
-		t.Setenv(k, v)
+		e.set(k, v)
 	}
 	for _, app := range []string{"a", "b", "c", "d"} {
-		res := run(t, nil, "builds", "--app", app)
+		res := e.run(t, nil, "builds", "--app", app)
 		require.Equal(t, 0, res.code, "app %s: %s", app, res.stderr)
 	}
-	res := run(t, nil, "builds", "--app", "e")
+	res := e.run(t, nil, "builds", "--app", "e")
 	require.Equal(t, 1, res.code, res.stderr)
 	require.Contains(t, res.stderr, "app not found: e")
 }
@@ -127,9 +131,10 @@ func TestSimulateCreatesTheAppsNamed(t *testing.T) {
 // --write-env writes the same export lines to a file a script can source;
 // the file goes away with the server.
 func TestSimulateWritesTheSettingsToAFile(t *testing.T) {
-	isolate(t)
+	t.Parallel()
+	e := newEnv(t)
 	file := filepath.Join(t.TempDir(), "rack.env")
-	p, _, lines := startSimulate(t, nil, "--write-env", file)
+	p, _, lines := e.startSimulate(t, nil, "--write-env", file)
 	data, err := os.ReadFile(file)
 	require.NoError(t, err)
 	require.Equal(t, strings.Join(lines, "\n")+"\n", string(data))
@@ -143,16 +148,18 @@ func TestSimulateWritesTheSettingsToAFile(t *testing.T) {
 // Every command but simulate works on one app: two is a mistake, not "the
 // last one wins".
 func TestTwoAppsAreRefusedOutsideSimulate(t *testing.T) {
+	t.Parallel()
 	rk := newRack(t, racksim.Options{})
-	res := run(t, nil, "deploy", "--app", "a", "--app", testApp, appDir(t))
+	res := rk.run(t, nil, "deploy", "--app", "a", "--app", testApp, appDir(t))
 	require.Equal(t, 2, res.code, res.stderr)
 	require.Contains(t, res.stderr, "2 apps named (a, myapp)")
 	require.Empty(t, rk.sim.Requests())
 }
 
 func TestSimulateRejectsABadFaultRate(t *testing.T) {
-	isolate(t)
-	res := run(t, nil, "simulate", "--fault-rate", "3")
+	t.Parallel()
+	e := newEnv(t)
+	res := e.run(t, nil, "simulate", "--fault-rate", "3")
 	require.Equal(t, 2, res.code)
 	require.Contains(t, res.stderr, "from 0 to 1")
 }

@@ -21,9 +21,9 @@ import (
 
 // wrapperEnv returns the environment a CI hands a job: the test's own
 // minus every convox-ci setting, plus env.
-func wrapperEnv(env map[string]string) []string {
+func (e *testEnv) wrapperEnv(env map[string]string) []string {
 	var out []string
-	for _, kv := range os.Environ() {
+	for _, kv := range e.environ() {
 		k, _, _ := strings.Cut(kv, "=")
 		if strings.HasPrefix(k, "CONVOX_") {
 			continue
@@ -37,11 +37,11 @@ func wrapperEnv(env map[string]string) []string {
 	return out
 }
 
-func runProcess(t *testing.T, dir string, env map[string]string, name string, args ...string) result {
+func (e *testEnv) runProcess(t *testing.T, dir string, env map[string]string, name string, args ...string) result {
 	t.Helper()
 	cmd := exec.Command(name, args...)
 	cmd.Dir = dir
-	cmd.Env = wrapperEnv(env)
+	cmd.Env = e.wrapperEnv(env)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -57,10 +57,11 @@ func runProcess(t *testing.T, dir string, env map[string]string, name string, ar
 }
 
 func TestGitHubActionInputs(t *testing.T) {
+	t.Parallel()
 	actionYML, err := filepath.Abs("../../action.yml")
 	require.NoError(t, err)
 	rk := consoleRack(t)
-	dir := repo(t)
+	dir := repo(t, rk)
 	out := t.TempDir()
 	env := map[string]string{
 		"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "push", "GITHUB_REF": "refs/heads/master", "GITHUB_SHA": testSha,
@@ -70,7 +71,7 @@ func TestGitHubActionInputs(t *testing.T) {
 		"INPUT_COMMAND": "", "INPUT_CONFIG": "convox-ci.yml", "INPUT_TIMEOUT": "5m", "INPUT_RESULT_FILE": filepath.Join(out, "new", "dir", "result.json"),
 		"INPUT_LOG_FORMAT": "auto", "INPUT_LOG_LEVEL": "info", "INPUT_CA_FILE": "", "INPUT_INSECURE_SKIP_VERIFY": "false",
 	}
-	res := runProcess(t, dir, env, os.Args[0])
+	res := rk.runProcess(t, dir, env, os.Args[0])
 	resultFile := filepath.Join(out, "new", "dir", "result.json")
 	t.Cleanup(func() { canary.file(filepath.Join(out, "output")); canary.file(resultFile) })
 	require.Equal(t, 0, res.code, res.stderr)
@@ -99,40 +100,43 @@ func TestGitHubActionInputs(t *testing.T) {
 }
 
 func TestGitHubActionCommandInput(t *testing.T) {
+	t.Parallel()
 	rk := consoleRack(t)
-	dir := repo(t)
+	dir := repo(t, rk)
 	env := map[string]string{
 		"GITHUB_ACTIONS": "true", "INPUT_HOST": rk.url, "INPUT_PASSWORD": testPassword,
 		"INPUT_RACK": "org/staging", "INPUT_APP": testApp, "INPUT_COMMAND": `run web "bin/migrate --all"`,
 	}
 	rk.sim.OnExec(func(app, service, command string, stdin []byte) (string, int) { return "ran " + command + "\n", 0 })
-	res := runProcess(t, dir, env, os.Args[0])
+	res := rk.runProcess(t, dir, env, os.Args[0])
 	require.Equal(t, 0, res.code, res.stderr)
 	require.Contains(t, res.stdout, "ran bin/migrate --all\n")
 }
 
 func TestDronePluginSettings(t *testing.T) {
+	t.Parallel()
 	rk := consoleRack(t)
-	dir := repo(t)
+	dir := repo(t, rk)
 	rk.sim.OnExec(func(app, service, command string, stdin []byte) (string, int) { return "migrated\n", 0 })
 	env := map[string]string{
 		"DRONE": "true", "DRONE_BRANCH": "master", "DRONE_COMMIT_SHA": testSha, "DRONE_BUILD_EVENT": "push",
 		"PLUGIN_HOST": rk.url, "PLUGIN_PASSWORD": testPassword, "PLUGIN_RACK": "org/staging", "PLUGIN_APP": testApp,
 		"PLUGIN_COMMAND": "run web bin/migrate", "PLUGIN_TIMEOUT": "5m",
 	}
-	res := runProcess(t, dir, env, os.Args[0])
+	res := rk.runProcess(t, dir, env, os.Args[0])
 	require.Equal(t, 0, res.code, res.stderr)
 	require.Contains(t, res.stdout, "migrated")
 }
 
 func TestCircleCIOrbStepByStep(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("bash"); err != nil {
 		t.Skip("bash is not installed")
 	}
 	script, err := filepath.Abs("../../orbs/src/scripts/convox-ci.sh")
 	require.NoError(t, err)
 	rk := consoleRack(t)
-	dir := repo(t)
+	dir := repo(t, rk)
 	shim := filepath.Join(t.TempDir(), "convox-ci")
 	require.NoError(t, os.WriteFile(shim, []byte("#!/bin/sh\nexec "+os.Args[0]+" \"$@\"\n"), 0o755))
 	bashEnv := filepath.Join(t.TempDir(), "bash_env")
@@ -152,7 +156,7 @@ func TestCircleCIOrbStepByStep(t *testing.T) {
 		for k, v := range params {
 			env[k] = v
 		}
-		return runProcess(t, dir, env, "bash", "-c", `. "$BASH_ENV"; exec bash "$0"`, script)
+		return rk.runProcess(t, dir, env, "bash", "-c", `. "$BASH_ENV"; exec bash "$0"`, script)
 	}
 	build := step(map[string]string{"PARAM_VERB": "build", "PARAM_DIR": "."})
 	require.Equal(t, 0, build.code, build.stderr)
@@ -169,22 +173,23 @@ func TestCircleCIOrbStepByStep(t *testing.T) {
 // Under GitHub Actions stdout stays data: an exported artifact and an --id
 // are byte-exact, with the workflow commands on stderr.
 func TestGitHubStdoutStaysData(t *testing.T) {
+	t.Parallel()
 	rk := newRack(t, racksim.Options{Console: true, Racks: []string{"org/staging", "org/production"}})
-	t.Setenv("CONVOX_RACK", "org/staging")
-	t.Setenv("GITHUB_ACTIONS", "true")
-	t.Setenv("GITHUB_OUTPUT", filepath.Join(t.TempDir(), "out"))
+	rk.set("CONVOX_RACK", "org/staging")
+	rk.set("GITHUB_ACTIONS", "true")
+	rk.set("GITHUB_OUTPUT", filepath.Join(t.TempDir(), "out"))
 
-	build := run(t, nil, "build", "--id", appDir(t))
+	build := rk.run(t, nil, "build", "--id", appDir(t))
 	require.Equal(t, 0, build.code, build.stderr)
 	require.Regexp(t, `^R[A-Z]{10}$`, build.stdout)
 	require.Contains(t, build.stderr, "::add-mask::"+testPassword)
 
 	id := rk.sim.Rack("org/staging").Builds(testApp)[0].ID
-	exported := run(t, nil, "builds", "export", id)
+	exported := rk.run(t, nil, "builds", "export", id)
 	require.Equal(t, 0, exported.code, exported.stderr)
 	require.Equal(t, []byte{0x1f, 0x8b}, []byte(exported.stdout[:2]), "a gzip artifact, nothing before it")
 
-	imported := run(t, strings.NewReader(exported.stdout), "builds", "import", "-r", "org/production", "--id")
+	imported := rk.run(t, strings.NewReader(exported.stdout), "builds", "import", "-r", "org/production", "--id")
 	require.Equal(t, 0, imported.code, imported.stderr)
 	require.Regexp(t, `^R[A-Z]{10}$`, imported.stdout)
 }

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/alecthomas/kong"
+	"github.com/sethvargo/go-envconfig"
+)
+
+// lookupEnv reads one variable of the environment Main was given. An empty
+// value counts as unset.
+type lookupEnv func(name string) (string, bool)
+
+// lookupNonEmpty turns a getenv into a lookupEnv.
+func lookupNonEmpty(getenv func(string) string) lookupEnv {
+	return func(name string) (string, bool) {
+		v := getenv(name)
+		return v, v != ""
+	}
+}
+
+func (env lookupEnv) isSet(name string) bool {
+	_, ok := env(name)
+	return ok
+}
+
+// lookuper is env for go-envconfig (the CI detection).
+func (env lookupEnv) lookuper() envconfig.Lookuper {
+	return envconfig.LookuperFunc(func(name string) (string, bool) { return env(name) })
+}
+
+// envResolver fills a flag the command line left unset from the first of
+// the variables its `envs` tag names that is set.
+type envResolver struct {
+	env  lookupEnv
+	from map[string]string // flag name -> the variable that set it
+}
+
+func newEnvResolver(env lookupEnv) *envResolver {
+	return &envResolver{env: env, from: map[string]string{}}
+}
+
+func (r *envResolver) Validate(*kong.Application) error { return nil }
+
+func (r *envResolver) Resolve(_ *kong.Context, _ *kong.Path, flag *kong.Flag) (any, error) {
+	for _, name := range envNames(flag.Value) {
+		if v, ok := r.env(name); ok {
+			r.from[flag.Name] = name
+			return v, nil
+		}
+	}
+	return nil, nil
+}
+
+// explain adds the variable a bad value came from to kong's error, which
+// names only the flag.
+func (r *envResolver) explain(err error) error {
+	for flag, name := range r.from {
+		if strings.HasPrefix(err.Error(), "--"+flag+":") {
+			return fmt.Errorf("%w (from $%s)", err, name)
+		}
+	}
+	return err
+}
+
+func envNames(v *kong.Value) []string {
+	if v.Tag == nil {
+		return nil
+	}
+	return strings.FieldsFunc(v.Tag.Get("envs"), func(r rune) bool { return r == ',' || r == ' ' })
+}
+
+// helpWithEnv is kong's help text for a value, naming its variables as
+// kong does for its own `env` tag: "Rack name ($CONVOX_RACK, $INPUT_RACK)."
+func helpWithEnv(v *kong.Value) string {
+	names := envNames(v)
+	if len(names) == 0 {
+		return kong.DefaultHelpValueFormatter(v)
+	}
+	suffix := "($" + strings.Join(names, ", $") + ")"
+	switch {
+	case strings.HasSuffix(v.Help, "."):
+		return v.Help[:len(v.Help)-1] + " " + suffix + "."
+	case v.Help == "":
+		return suffix
+	default:
+		return v.Help + " " + suffix
+	}
+}

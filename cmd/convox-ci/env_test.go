@@ -1,0 +1,82 @@
+package main
+
+import (
+	"testing"
+	"time"
+
+	"github.com/alecthomas/kong"
+	"github.com/stretchr/testify/require"
+)
+
+func parseWith(t *testing.T, vars map[string]string, args ...string) (*CLI, error) {
+	t.Helper()
+	var cli CLI
+	env := lookupNonEmpty(func(k string) string { return vars[k] })
+	r := newEnvResolver(env)
+	p, err := kong.New(&cli, kong.Resolvers(r), kong.Exit(func(int) { t.Fatal("unexpected exit") }))
+	require.NoError(t, err)
+	_, err = p.Parse(args)
+	if err != nil {
+		return nil, r.explain(err)
+	}
+	return &cli, nil
+}
+
+func TestSettingsComeFromTheGivenEnvironment(t *testing.T) {
+	t.Parallel()
+	cli, err := parseWith(t, map[string]string{
+		"CONVOX_HOST": "rack.example.org", "INPUT_HOST": "other.example.org",
+		"CONVOX_APP": "", "INPUT_APP": "", "PLUGIN_APP": "plugin-app", // empty counts as unset: the next name serves
+		"INPUT_INSECURE_SKIP_VERIFY": "true", "CONVOX_CI_TIMEOUT": "5m",
+	}, "version")
+	require.NoError(t, err)
+	require.Equal(t, "rack.example.org", cli.Host, "the first name set wins")
+	require.Equal(t, "plugin-app", cli.App)
+	require.True(t, cli.InsecureSkipVerify)
+	require.Equal(t, 5*time.Minute, cli.Timeout)
+	require.Equal(t, "info", cli.LogLevel, "unset: the default")
+
+	cli, err = parseWith(t, map[string]string{"CONVOX_APP": "from-env"}, "version", "--app", "from-flag")
+	require.NoError(t, err)
+	require.Equal(t, "from-flag", cli.App, "a flag wins over the environment")
+}
+
+func TestABadValueFromTheEnvironmentNamesTheVariable(t *testing.T) {
+	t.Parallel()
+	_, err := parseWith(t, map[string]string{"INPUT_TIMEOUT": "soon"}, "version")
+	require.ErrorContains(t, err, "--timeout")
+	require.ErrorContains(t, err, "$INPUT_TIMEOUT")
+}
+
+// kong's own `env` tag reads the process environment, behind Main's back:
+// settings name their variables in `envs`, which only envResolver reads.
+func TestNoFlagUsesKongsEnvTag(t *testing.T) {
+	t.Parallel()
+	var cli CLI
+	p, err := kong.New(&cli)
+	require.NoError(t, err)
+	var walk func(n *kong.Node)
+	named := 0
+	walk = func(n *kong.Node) {
+		for _, f := range n.Flags {
+			require.Empty(t, f.Tag.Envs, "--%s: use envs:\"...\", not env:\"...\"", f.Name)
+			if len(envNames(f.Value)) > 0 {
+				named++
+			}
+		}
+		for _, c := range n.Children {
+			walk(c)
+		}
+	}
+	walk(p.Model.Node)
+	require.GreaterOrEqual(t, named, 12, "the settings name their variables")
+}
+
+func TestHelpNamesTheVariables(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	res := e.run(t, nil, "--help")
+	require.Equal(t, 0, res.code, res.stderr)
+	require.Contains(t, res.stdout, "App name ($CONVOX_APP, $INPUT_APP,")
+	require.Contains(t, res.stdout, "($RACK_URL)")
+}
