@@ -31,14 +31,14 @@ func TestSettingsComeFromTheGivenEnvironment(t *testing.T) {
 	}, "version")
 	require.NoError(t, err)
 	require.Equal(t, "rack.example.org", cli.Host, "the first name set wins")
-	require.Equal(t, "plugin-app", cli.App)
+	require.Equal(t, []string{"plugin-app"}, cli.App)
 	require.True(t, cli.InsecureSkipVerify)
 	require.Equal(t, 5*time.Minute, cli.Timeout)
 	require.Equal(t, "info", cli.LogLevel, "unset: the default")
 
 	cli, err = parseWith(t, map[string]string{"CONVOX_APP": "from-env"}, "version", "--app", "from-flag")
 	require.NoError(t, err)
-	require.Equal(t, "from-flag", cli.App, "a flag wins over the environment")
+	require.Equal(t, []string{"from-flag"}, cli.App, "a flag wins over the environment")
 }
 
 func TestABadValueFromTheEnvironmentNamesTheVariable(t *testing.T) {
@@ -77,6 +77,6 @@ func TestHelpNamesTheVariables(t *testing.T) {
 	e := newEnv(t)
 	res := e.run(t, nil, "--help")
 	require.Equal(t, 0, res.code, res.stderr)
-	require.Contains(t, res.stdout, "App name ($CONVOX_APP, $INPUT_APP,")
+	require.Contains(t, res.stdout, "($CONVOX_HOST, $INPUT_HOST, $PLUGIN_HOST)")
 	require.Contains(t, res.stdout, "($RACK_URL)")
 }
