@@ -68,8 +68,9 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdin 
 		kong.Vars{"version": versionString()},
 		kong.Resolvers(resolver),
 		kong.ValueFormatter(helpWithEnv),
-		kong.UsageOnError(),
-		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true, FlagsLast: true}),
+		kong.Help(helpPrinter),
+		helpGroups,
 	)
 	if err != nil {
 		fmt.Fprintf(stderr, "convox-ci: %v\n", err)
@@ -90,7 +91,9 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdin 
 	kctx, err := parser.Parse(args)
 	if err != nil {
 		fmt.Fprintf(stderr, "convox-ci: %v\n", resolver.explain(err))
-		fmt.Fprintln(stderr, "Run `convox-ci --help` for the commands and settings.")
+		if !listSubcommands(stderr, err) {
+			fmt.Fprintln(stderr, "Run `convox-ci --help` for the commands and settings.")
+		}
 		return exitUsage
 	}
 

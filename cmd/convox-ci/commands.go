@@ -18,11 +18,11 @@ import (
 
 type buildFlags struct {
 	Dir         string   `arg:"" optional:"" default:"." help:"Directory to build."`
-	Description string   `short:"d" help:"Build description (default: commit, branch or tag, pull request and CI build URL)."`
-	Manifest    string   `short:"m" help:"Path of convox.yml inside the directory."`
+	Description string   `short:"d" help:"Build description (default: commit, branch or tag, pull request and CI build URL)." placeholder:"TEXT"`
+	Manifest    string   `short:"m" help:"Path of convox.yml inside the directory." placeholder:"FILE"`
 	Development bool     `help:"Development build."`
 	NoCache     bool     `name:"no-cache" help:"Build without the layer cache."`
-	BuildArgs   []string `name:"build-args" help:"Docker build arguments (NAME=VALUE)."`
+	BuildArgs   []string `name:"build-args" help:"Docker build arguments (NAME=VALUE; repeat the flag for more)." placeholder:"NAME=VALUE"`
 	ID          bool     `name:"id" help:"Print only the release id on stdout."`
 }
 
@@ -70,7 +70,7 @@ func (c *deployCmd) Run(rt *runtime, g *Globals) error {
 type runCmd struct {
 	Service string   `arg:"" help:"Service to run the command in."`
 	Command []string `arg:"" help:"The command and its arguments; flags after it are convox-ci's, as with the Convox CLI (quote the command, or put it after --, when it has dashes of its own). Its deadline, and the process's lifetime, is --timeout."`
-	Release string   `help:"Run against this release (for example one built but not yet promoted)."`
+	Release string   `placeholder:"RELEASE" help:"Run against this release (for example one built but not yet promoted)."`
 }
 
 func (c *runCmd) Run(rt *runtime, g *Globals) error {
@@ -91,11 +91,11 @@ type envCmd struct {
 
 type envSetCmd struct {
 	Vars    []string `arg:"" optional:"" help:"KEY=VALUE assignments."`
-	File    string   `name:"env-file" help:"Read KEY=VALUE lines from a dotenv file." type:"existingfile"`
+	File    string   `name:"env-file" placeholder:"FILE" help:"Read KEY=VALUE lines from a dotenv file." type:"existingfile"`
 	FromEnv []string `name:"from-env" help:"Take these variables' values from this process's environment (CI secrets)." placeholder:"KEY"`
 	Replace bool     `help:"Replace the whole environment with exactly these values (what deploy keys may do)."`
 	Promote bool     `short:"p" help:"Promote the new release and wait for it."`
-	Release string   `help:"Base the new release on this release."`
+	Release string   `placeholder:"RELEASE" help:"Base the new release on this release."`
 	ID      bool     `name:"id" help:"Print only the release id on stdout."`
 }
 
@@ -181,7 +181,7 @@ type buildsCmd struct {
 }
 
 type buildsListCmd struct {
-	Limit int `short:"l" help:"How many builds (the Rack's default is 10)."`
+	Limit int `short:"l" placeholder:"N" help:"How many builds (the Rack's default is 10)."`
 }
 
 func (c *buildsListCmd) Run(rt *runtime, g *Globals) error {
@@ -207,7 +207,7 @@ func (c *buildsListCmd) Run(rt *runtime, g *Globals) error {
 
 type buildsExportCmd struct {
 	Build string `arg:"" help:"Build id."`
-	File  string `short:"f" help:"Write to this file instead of stdout."`
+	File  string `short:"f" placeholder:"FILE" help:"Write to this file instead of stdout."`
 }
 
 func (c *buildsExportCmd) Run(rt *runtime, g *Globals) error {
@@ -235,7 +235,7 @@ func (c *buildsExportCmd) Run(rt *runtime, g *Globals) error {
 }
 
 type buildsImportCmd struct {
-	File string `short:"f" help:"Read the artifact from this file instead of stdin." type:"existingfile"`
+	File string `short:"f" placeholder:"FILE" help:"Read the artifact from this file instead of stdin." type:"existingfile"`
 	ID   bool   `name:"id" help:"Print only the release id on stdout."`
 }
 
@@ -267,9 +267,9 @@ func (c *buildsImportCmd) Run(rt *runtime, g *Globals) error {
 }
 
 type buildsPromoteCmd struct {
-	From    string `required:"" help:"Rack that holds the build (org/rack)."`
-	FromApp string `name:"from-app" help:"App on that rack (default: the same app)."`
-	Commit  string `help:"Commit whose build to bring (default: the commit being built here)."`
+	From    string `required:"" placeholder:"ORG/RACK" help:"Rack that holds the build (org/rack)."`
+	FromApp string `name:"from-app" placeholder:"APP" help:"App on that rack (default: the same app)."`
+	Commit  string `placeholder:"SHA" help:"Commit whose build to bring (default: the commit being built here)."`
 }
 
 func (c *buildsPromoteCmd) Run(rt *runtime, g *Globals) error {
@@ -285,9 +285,9 @@ func (c *buildsPromoteCmd) Run(rt *runtime, g *Globals) error {
 }
 
 type logsCmd struct {
-	Service string        `short:"s" help:"Only this service's logs."`
+	Service string        `short:"s" placeholder:"SERVICE" help:"Only this service's logs."`
 	Since   time.Duration `default:"2m" help:"Show logs since this long ago."`
-	Filter  string        `help:"Only lines matching this filter."`
+	Filter  string        `placeholder:"TEXT" help:"Only lines matching this filter."`
 	Follow  bool          `help:"Keep following new lines until --for passes."`
 	For     time.Duration `name:"for" default:"1m" help:"With --follow, stop after this long (CI jobs must end)."`
 }

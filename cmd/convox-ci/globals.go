@@ -26,20 +26,20 @@ import (
 // read by envResolver from the environment Main was given (never kong's
 // `env` tag, which reads the process environment).
 type Globals struct {
-	Host               string           `help:"Rack or Console host: a host name as the Convox CLI takes it, or an https:// or http:// URL." envs:"CONVOX_HOST,INPUT_HOST,PLUGIN_HOST" placeholder:"HOST"`
-	Password           string           `help:"Rack API key, or a Console deploy key." envs:"CONVOX_PASSWORD,INPUT_PASSWORD,PLUGIN_PASSWORD" placeholder:"KEY"`
-	Rack               string           `short:"r" help:"Rack name; org/rack selects a Rack through Console." envs:"CONVOX_RACK,INPUT_RACK,PLUGIN_RACK"`
-	App                []string         `short:"a" help:"App name (simulate: the apps to create; repeat or separate with commas)." envs:"CONVOX_APP,INPUT_APP,PLUGIN_APP" placeholder:"APP"`
-	RackURL            string           `name:"rack-url" help:"A Rack URL with credentials, as the v3 CLI takes it (https://convox:KEY@host); wins over --host." envs:"RACK_URL" placeholder:"URL"`
-	CAFile             string           `name:"ca-file" help:"PEM file of CAs to trust for the Rack's certificate." envs:"CONVOX_CA_FILE,INPUT_CA_FILE,PLUGIN_CA_FILE" placeholder:"FILE"`
-	InsecureSkipVerify bool             `name:"insecure-skip-verify" help:"Do not verify the Rack's TLS certificate (dangerous)." envs:"CONVOX_INSECURE_SKIP_VERIFY,INPUT_INSECURE_SKIP_VERIFY,PLUGIN_INSECURE_SKIP_VERIFY"`
-	Config             string           `help:"Rules file." default:"convox-ci.yml" envs:"CONVOX_CI_CONFIG,INPUT_CONFIG,PLUGIN_CONFIG" type:"path"`
-	ResultFile         string           `name:"result-file" help:"Write the result (ids, status) as JSON to this file." envs:"CONVOX_CI_RESULT_FILE,INPUT_RESULT_FILE,PLUGIN_RESULT_FILE" placeholder:"FILE"`
-	LogFormat          string           `name:"log-format" help:"Log format: auto, console or json." enum:"auto,console,json" default:"auto" envs:"CONVOX_CI_LOG_FORMAT,INPUT_LOG_FORMAT,PLUGIN_LOG_FORMAT"`
-	LogLevel           string           `name:"log-level" help:"Log level: trace, debug, info, warn or error." default:"info" envs:"CONVOX_CI_LOG_LEVEL,INPUT_LOG_LEVEL,PLUGIN_LOG_LEVEL"`
-	Timeout            time.Duration    `help:"Deadline for the whole run." default:"30m" envs:"CONVOX_CI_TIMEOUT,INPUT_TIMEOUT,PLUGIN_TIMEOUT"`
+	Host               string           `help:"Rack or Console host: a host name as the Convox CLI takes it, or an https:// or http:// URL." envs:"CONVOX_HOST,INPUT_HOST,PLUGIN_HOST" placeholder:"HOST" group:"rack"`
+	Password           string           `help:"Rack API key, or a Console deploy key." envs:"CONVOX_PASSWORD,INPUT_PASSWORD,PLUGIN_PASSWORD" placeholder:"KEY" group:"rack"`
+	Rack               string           `short:"r" placeholder:"RACK" help:"Rack name; org/rack selects a Rack through Console." envs:"CONVOX_RACK,INPUT_RACK,PLUGIN_RACK" group:"rack"`
+	App                []string         `short:"a" sep:"none" help:"App name." envs:"CONVOX_APP,INPUT_APP,PLUGIN_APP" placeholder:"APP" group:"rack"`
+	RackURL            string           `name:"rack-url" help:"A Rack URL with credentials, as the v3 CLI takes it (https://convox:KEY@host); wins over --host." envs:"RACK_URL" placeholder:"URL" group:"rack"`
+	CAFile             string           `name:"ca-file" help:"PEM file of CAs to trust for the Rack's certificate." envs:"CONVOX_CA_FILE,INPUT_CA_FILE,PLUGIN_CA_FILE" placeholder:"FILE" group:"rack"`
+	InsecureSkipVerify bool             `name:"insecure-skip-verify" help:"Do not verify the Rack's TLS certificate (dangerous)." envs:"CONVOX_INSECURE_SKIP_VERIFY,INPUT_INSECURE_SKIP_VERIFY,PLUGIN_INSECURE_SKIP_VERIFY" group:"rack"`
+	Config             string           `help:"Rules file." default:"convox-ci.yml" envs:"CONVOX_CI_CONFIG,INPUT_CONFIG,PLUGIN_CONFIG" type:"path" group:"run"`
+	ResultFile         string           `name:"result-file" help:"Write the result (ids, status) as JSON to this file." envs:"CONVOX_CI_RESULT_FILE,INPUT_RESULT_FILE,PLUGIN_RESULT_FILE" placeholder:"FILE" group:"run"`
+	LogFormat          string           `name:"log-format" help:"Log format: auto, console or json." enum:"auto,console,json" default:"auto" envs:"CONVOX_CI_LOG_FORMAT,INPUT_LOG_FORMAT,PLUGIN_LOG_FORMAT" group:"run"`
+	LogLevel           string           `name:"log-level" help:"Log level: trace, debug, info, warn or error." default:"info" envs:"CONVOX_CI_LOG_LEVEL,INPUT_LOG_LEVEL,PLUGIN_LOG_LEVEL" group:"run"`
+	Timeout            time.Duration    `help:"Deadline for the whole run." default:"30m" envs:"CONVOX_CI_TIMEOUT,INPUT_TIMEOUT,PLUGIN_TIMEOUT" group:"run"`
 	Actor              string           `hidden:"" envs:"CONVOX_ACTOR" help:"Audit actor sent to the Rack."`
-	Version            kong.VersionFlag `help:"Print the version and exit."`
+	Version            kong.VersionFlag `help:"Print the version and exit." group:"run"`
 }
 
 // runtime is what commands get besides their flags: streams, the log, the
@@ -180,12 +180,15 @@ func (g *Globals) state(rt *runtime, rackName, app string) (*pipeline.State, err
 	}, nil
 }
 
-// apps are the app names given, each once, without empty ones.
+// apps are the app names given (the flag repeated, or names separated by
+// commas), each once.
 func (g *Globals) apps() []string {
 	var apps []string
-	for _, a := range g.App {
-		if a = strings.TrimSpace(a); a != "" && !slices.Contains(apps, a) {
-			apps = append(apps, a)
+	for _, given := range g.App {
+		for _, a := range strings.Split(given, ",") {
+			if a = strings.TrimSpace(a); a != "" && !slices.Contains(apps, a) {
+				apps = append(apps, a)
+			}
 		}
 	}
 	return apps
