@@ -14,6 +14,7 @@ import (
 	"github.com/convox-ci/convox-ci/internal/cienv"
 	"github.com/convox-ci/convox-ci/internal/rack"
 	"github.com/convox-ci/convox-ci/internal/report"
+	"github.com/convox-ci/convox-ci/internal/steps"
 )
 
 // CLI is the command line: one verb per deploy-key command, named and
@@ -178,6 +179,9 @@ func (rt *runtime) finish(err error, code int, took time.Duration, command strin
 		rt.log.Error().Int("exit_code", code).Msg(intr.Error() + ": stopped. " + rt.stillRunning())
 	case err != nil:
 		r.Status, r.Error = "failed", rt.secrets.String(err.Error())
+		if errors.Is(err, steps.ErrSuperseded) {
+			r.Status = "superseded"
+		}
 		msg := r.Error
 		if hint := authHint(err, command); hint != "" {
 			msg += "\n" + hint

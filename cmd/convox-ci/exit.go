@@ -20,6 +20,7 @@ const (
 	exitAuth        = 3   // authentication or permission refused
 	exitDeadline    = 4   // a deadline passed
 	exitRolledBack  = 5   // the release was rolled back by the Rack
+	exitSuperseded  = 6   // a newer release became active while ours rolled out
 	exitInterrupted = 130 // SIGINT; SIGTERM gives 143
 )
 
@@ -76,6 +77,8 @@ func exitCode(ctx context.Context, err error) int {
 		return exitDeadline
 	case errors.Is(err, steps.ErrRolledBack):
 		return exitRolledBack
+	case errors.Is(err, steps.ErrSuperseded):
+		return exitSuperseded
 	case errors.Is(err, rack.ErrUnauthorized), errors.Is(err, rack.ErrForbidden):
 		return exitAuth
 	case errors.As(err, &status):

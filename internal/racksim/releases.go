@@ -172,18 +172,46 @@ func (s *Server) releasePromote(c *call) error {
 	return renderOK(c.w)
 }
 
-// startRollout puts the app in updating with new service pods; callers hold s.mu.
+// startRollout records the promotion and starts its rollout: the app turns
+// updating on the new release with new service pods, at once or, with a
+// controller lag, that much later (until then it reads running on the old
+// release, as a real Rack's app does until its controller catches up);
+// callers hold s.mu.
 func (s *Server) startRollout(a *appState, r *rack.Release) {
 	a.rollout++
 	gen := a.rollout
+	rollback := s.rollbackNext[a.app.Name]
+	delete(s.rollbackNext, a.app.Name)
+	a.promotions = append(a.promotions, r.ID)
+	dur, lag := s.rolloutDuration, s.controllerLag
+	if lag <= 0 {
+		fresh := s.applyRollout(a, r)
+		s.goLocked(func() { s.rollout(a, gen, r.ID, fresh, rollback, dur) })
+		return
+	}
+	s.goLocked(func() {
+		if !s.sleep(lag) {
+			return
+		}
+		s.mu.Lock()
+		if a.rollout != gen {
+			s.mu.Unlock()
+			return
+		}
+		fresh := s.applyRollout(a, r)
+		s.mu.Unlock()
+		s.rollout(a, gen, r.ID, fresh, rollback, dur)
+	})
+}
+
+// applyRollout is what the controller writes when a rollout starts; callers
+// hold s.mu.
+func (s *Server) applyRollout(a *appState, r *rack.Release) []*procState {
 	if a.app.Status == rack.AppRunning {
 		a.stable = a.app.Release
 	}
-	rollback := s.rollbackNext[a.app.Name]
-	delete(s.rollbackNext, a.app.Name)
 	a.app.Status = rack.AppUpdating
 	a.app.Release = r.ID
-	a.promotions = append(a.promotions, r.ID)
 	services, ok := manifestServices(r.Manifest)
 	if !ok {
 		services = nil
@@ -192,8 +220,7 @@ func (s *Server) startRollout(a *appState, r *rack.Release) {
 	for _, svc := range services {
 		fresh = append(fresh, a.newServiceProcess(svc, r.ID))
 	}
-	dur := s.rolloutDuration
-	s.goLocked(func() { s.rollout(a, gen, r.ID, fresh, rollback, dur) })
+	return fresh
 }
 
 // rollout ends a promote after dur: running on the new release, or (when

@@ -33,6 +33,11 @@ type Options struct {
 	BuildDuration time.Duration
 	// RolloutDuration is how long an app stays updating after a promote (default 300ms).
 	RolloutDuration time.Duration
+	// ControllerLag is how long after a promote the app still reads running on
+	// its old release, as on a real Rack, where the app's status and release
+	// are annotations the controller writes after the promote has returned
+	// (default 0: at once).
+	ControllerLag time.Duration
 	// ProcessStartDelay is how long a run process stays pending (default 100ms).
 	ProcessStartDelay time.Duration
 	// FollowLimit bounds a followed log stream (default 1 minute).
@@ -83,6 +88,7 @@ type Server struct {
 	requests        []Request
 	buildDuration   time.Duration
 	rolloutDuration time.Duration
+	controllerLag   time.Duration
 	conns           map[*wsConn]struct{}
 	faults          faultState
 
@@ -131,6 +137,7 @@ func New(opts Options) *Server {
 		onExec:          defaultExec,
 		buildDuration:   opts.BuildDuration,
 		rolloutDuration: opts.RolloutDuration,
+		controllerLag:   opts.ControllerLag,
 		conns:           map[*wsConn]struct{}{},
 		faults:          newFaultState(),
 		done:            make(chan struct{}),
@@ -234,6 +241,14 @@ func (s *Server) SetRolloutDuration(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.rolloutDuration = d
+}
+
+// SetControllerLag changes how long after a promote the app keeps reading
+// running on its old release (see Options.ControllerLag).
+func (s *Server) SetControllerLag(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.controllerLag = d
 }
 
 // OnExec replaces the command runner used by exec streams and detached

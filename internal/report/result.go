@@ -14,7 +14,7 @@ import (
 // Result is what a run produced, written to the result file and each CI's
 // own output channels.
 type Result struct {
-	Status      string       `json:"status"` // succeeded, failed, skipped
+	Status      string       `json:"status"` // succeeded, failed, superseded, skipped, interrupted
 	Reason      string       `json:"reason,omitempty"`
 	Error       string       `json:"error,omitempty"` // free text: redacted when set
 	ExitCode    int          `json:"exit_code"`

@@ -6,6 +6,7 @@ package steps
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // ErrRolledBack is matched (errors.Is) by every rollback.
@@ -28,13 +29,48 @@ func (e *BuildFailedError) Error() string {
 type RollbackError struct {
 	Release string
 	Active  string // the release the app runs instead, when known
+	Detail  string // how it was seen, when not from the app's own status
 }
 
 func (e *RollbackError) Error() string {
+	s := fmt.Sprintf("release %s was rolled back by the Rack", e.Release)
 	if e.Active != "" && e.Active != e.Release {
-		return fmt.Sprintf("release %s was rolled back by the Rack; the app runs release %s", e.Release, e.Active)
+		s += "; the app runs release " + e.Active
 	}
-	return fmt.Sprintf("release %s was rolled back by the Rack", e.Release)
+	if e.Detail != "" {
+		s += " (" + e.Detail + ")"
+	}
+	return s
+}
+
+// ErrSuperseded is matched (errors.Is) by every SupersededError.
+var ErrSuperseded = errors.New("release superseded")
+
+// SupersededError is a promotion overtaken by a newer release: while ours
+// rolled out, another promotion (another pipeline, a person) made a release
+// created after ours the active one. Ours is not live, but nothing failed.
+type SupersededError struct {
+	Release string
+	Active  string // the newer release now active
+}
+
+func (e *SupersededError) Error() string {
+	return fmt.Sprintf("release %s was superseded: a newer release, %s, became active while it rolled out (another deploy promoted it); %s is not live", e.Release, e.Active, e.Release)
+}
+
+// Is makes a SupersededError match ErrSuperseded.
+func (e *SupersededError) Is(target error) bool { return target == ErrSuperseded }
+
+// StatusError is an app stuck in a status a rollout never passes through
+// (neither running, updating nor rollback).
+type StatusError struct {
+	Status  string
+	Release string
+	For     time.Duration
+}
+
+func (e *StatusError) Error() string {
+	return fmt.Sprintf("the app's status has been %q (neither running, updating nor rollback) for %s, on release %s: the Rack cannot finish a rollout from there; look at the app on the Rack (convox apps info)", e.Status, e.For.Round(time.Second), e.Release)
 }
 
 // Is makes a RollbackError match ErrRolledBack.

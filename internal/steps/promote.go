@@ -10,7 +10,7 @@ import (
 )
 
 // Promote promotes a release and waits until the app runs it, or the Rack
-// rolls it back.
+// rolls it back, or a newer release supersedes it.
 type Promote struct {
 	Release string // "" promotes the release an earlier step made
 	Force   bool
@@ -18,10 +18,19 @@ type Promote struct {
 
 func (Promote) String() string { return "promoting" }
 
-// notAppliedGrace is how long an app may keep reporting running on another
-// release, without ever reporting updating, before the promotion counts as
-// not kept.
-const notAppliedGrace = 5 * time.Second
+// How long the rollout wait tolerates what a busy Rack shows for a while.
+//
+// The app's status and release are namespace annotations that Convox's
+// controller writes after the promote has returned (provider/k8s
+// controller_atom.go): until it does, the app still reads running on the
+// old release. So running on an older release only means "rolled back" once
+// the app was seen updating or rolling back; before that it is a controller
+// that has not caught up, and only notAppliedGrace of it counts as a
+// promotion that was never applied.
+var (
+	notAppliedGrace    = 2 * time.Minute
+	unknownStatusLimit = 2 * time.Minute
+)
 
 // Run promotes and waits for the rollout.
 func (p Promote) Run(ctx context.Context, st *pipeline.State) error {
@@ -32,13 +41,25 @@ func (p Promote) Run(ctx context.Context, st *pipeline.State) error {
 	if id == "" {
 		return fmt.Errorf("nothing to promote: no earlier step made a release (add a build, env or import step before promote, or name the release)")
 	}
-	if !p.Force {
+	return promoteAndWait(ctx, st, id, p.Force)
+}
+
+// promoteAndWait waits for the app to be running (unless force), promotes
+// release id, passing the time left as the Rack's rollout timeout, and waits
+// for the rollout.
+func promoteAndWait(ctx context.Context, st *pipeline.State, id string, force bool) error {
+	if !force {
 		if _, err := waitApp(ctx, st, "", "waiting for the app to finish its current update"); err != nil {
 			return err
 		}
 	}
+	opts := rack.PromoteOptions{Force: force}
+	if dl, ok := ctx.Deadline(); ok {
+		// the Rack's own rollout timeout (default 3000 s) never outlives ours
+		opts.Timeout = max(time.Until(dl), time.Second)
+	}
 	st.Log.Info().Str("release", id).Msg("promoting release")
-	if err := promoteOnce(ctx, st, id, rack.PromoteOptions{Force: p.Force}); err != nil {
+	if err := promoteOnce(ctx, st, id, opts); err != nil {
 		return fmt.Errorf("promoting release %s: %w", id, err)
 	}
 	if _, err := waitApp(ctx, st, id, "waiting for the rollout"); err != nil {
@@ -51,40 +72,78 @@ func (p Promote) Run(ctx context.Context, st *pipeline.State) error {
 }
 
 // waitApp polls the app until it is running. With a release id, it also
-// requires that release to be the active one, and reports a rollback when
-// the Rack rolls back instead.
+// requires that release to be the active one: running on a newer release
+// is a *SupersededError; rollback, or running on an older release after the
+// app was seen updating or rolling back (or for notAppliedGrace without
+// that), is a *RollbackError. A status that is neither running, updating
+// nor rollback is logged and fails after unknownStatusLimit.
 func waitApp(ctx context.Context, st *pipeline.State, release, what string) (*rack.App, error) {
 	interval := st.Poll.Min
-	sawUpdating := false
-	var otherSince time.Time
+	sawMoving := false // updating or rollback seen since the promote
+	var otherSince, unknownSince time.Time
+	created := map[string]time.Time{}
+	newer := func(other string) (bool, error) {
+		for _, id := range []string{release, other} {
+			if _, ok := created[id]; ok {
+				continue
+			}
+			r, err := st.Rack.ReleaseGet(ctx, st.App, id)
+			if err != nil {
+				return false, fmt.Errorf("%s: reading release %s: %w", what, id, err)
+			}
+			created[id] = r.Created
+		}
+		return created[other].After(created[release]), nil
+	}
 	for {
 		app, err := st.Rack.AppGet(ctx, st.App)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", what, err)
 		}
+		if app.Status != rack.AppRunning && app.Status != rack.AppUpdating && app.Status != rack.AppRollback {
+			if unknownSince.IsZero() {
+				unknownSince = time.Now()
+				st.Log.Warn().Str("status", app.Status).Str("release", app.Release).Dur("limit", unknownStatusLimit).
+					Msgf("%s: the app's status is %q, neither running, updating nor rollback; waiting for it to change", what, app.Status)
+			} else if d := time.Since(unknownSince); d > unknownStatusLimit {
+				return app, &StatusError{Status: app.Status, Release: app.Release, For: d}
+			}
+		} else {
+			unknownSince = time.Time{}
+		}
 		switch app.Status {
 		case rack.AppRollback:
+			sawMoving = true
 			if release != "" {
 				return app, &RollbackError{Release: release, Active: app.Release}
 			}
+		case rack.AppUpdating:
+			sawMoving = true
+			otherSince = time.Time{}
 		case rack.AppRunning:
-			switch {
-			case release == "" || app.Release == release:
+			if release == "" || app.Release == release {
 				return app, nil
-			case sawUpdating:
+			}
+			isNewer, err := newer(app.Release)
+			switch {
+			case err != nil:
+				return app, err
+			case isNewer:
+				return app, &SupersededError{Release: release, Active: app.Release}
+			case sawMoving:
 				return app, &RollbackError{Release: release, Active: app.Release}
 			case otherSince.IsZero():
 				otherSince = time.Now()
+				st.Log.Debug().Str("active", app.Release).Msg("the app still runs the previous release; waiting for the Rack's controller to start the rollout")
 			case time.Since(otherSince) > notAppliedGrace:
-				return app, &RollbackError{Release: release, Active: app.Release}
+				return app, &RollbackError{Release: release, Active: app.Release,
+					Detail: fmt.Sprintf("for %s the app kept running %s and never reported updating: the promotion was not applied", notAppliedGrace, app.Release)}
 			}
-		case rack.AppUpdating:
-			sawUpdating = true
 		}
 		st.Log.Debug().Str("status", app.Status).Str("release", app.Release).Msg(what)
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("%s (the app is %s): %w", what, app.Status, ctx.Err())
+			return nil, fmt.Errorf("%s (the app is %s on release %s): %w", what, app.Status, app.Release, ctx.Err())
 		case <-time.After(interval):
 			interval = st.Poll.Next(interval)
 		}
