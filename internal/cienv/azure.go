@@ -82,8 +82,8 @@ func (azure) Context(ctx context.Context, l Lookuper) (Context, error) {
 		c.set(FieldBranch, v.PRSource, "SYSTEM_PULLREQUEST_SOURCEBRANCH")
 		c.set(FieldBaseBranch, v.PRTarget, "SYSTEM_PULLREQUEST_TARGETBRANCH")
 		c.set(FieldHeadCommit, v.PRSourceCommit, "SYSTEM_PULLREQUEST_SOURCECOMMITID")
-		if isTrue(v.PRIsFork) {
-			c.setFork("SYSTEM_PULLREQUEST_ISFORK")
+		if v.PRIsFork != "" {
+			c.forkFrom(isTrue(v.PRIsFork), "SYSTEM_PULLREQUEST_ISFORK")
 		}
 		return c, nil
 	}

@@ -57,8 +57,8 @@ func (buildkite) Context(ctx context.Context, l Lookuper) (Context, error) {
 		switch {
 		case owner != "":
 			c.setFork("BUILDKITE_BRANCH")
-		case v.PRRepo != "" && v.Repo != "" && !strings.EqualFold(repoSlug(v.PRRepo), repoSlug(v.Repo)):
-			c.setFork(srcs("BUILDKITE_PULL_REQUEST_REPO", "BUILDKITE_REPO"))
+		case v.PRRepo != "" && v.Repo != "":
+			c.forkFrom(!sameRepo(v.PRRepo, v.Repo), srcs("BUILDKITE_PULL_REQUEST_REPO", "BUILDKITE_REPO"))
 		}
 		return c, nil
 	}

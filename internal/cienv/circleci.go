@@ -33,9 +33,12 @@ func (circleci) Detect(l Lookuper) bool { return isTrue(get(l, "CIRCLECI")) }
 
 // Context implements provider. CircleCI builds pushes; a build counts as a
 // pull request when CIRCLE_PULL_REQUEST names one (the branch has an open
-// pull request) or CIRCLE_PR_NUMBER is set. The CIRCLE_PR_* variables exist
-// only for pull requests from forks, so any of them marks a fork. CircleCI
-// does not say which branch a pull request targets.
+// pull request), CIRCLE_PR_NUMBER is set, or the branch is pull/N. The
+// CIRCLE_PR_* variables exist only for pull requests from forks, so any of
+// them marks a fork, and their absence beside CIRCLE_PULL_REQUEST marks a
+// pull request from the repository itself; a pull/N branch alone says
+// nothing, so Detect treats it as a fork. CircleCI does not say which branch
+// a pull request targets (the orb passes pipeline values instead).
 func (circleci) Context(ctx context.Context, l Lookuper) (Context, error) {
 	var v circleciEnv
 	if err := read(ctx, l, &v); err != nil {
@@ -61,6 +64,11 @@ func (circleci) Context(ctx context.Context, l Lookuper) (Context, error) {
 	if n := lastSegment(v.PullRequest); isDigits(n) {
 		c.set(FieldPullRequest, n, "CIRCLE_PULL_REQUEST")
 	}
+	// GitHub App and GitLab projects get neither variable; CircleCI builds
+	// a pull request from a fork as the branch pull/N.
+	if n, ok := strings.CutPrefix(v.Branch, "pull/"); ok && isDigits(n) {
+		c.set(FieldPullRequest, n, "CIRCLE_BRANCH")
+	}
 	if c.PullRequest != "" {
 		switch {
 		case v.PRNumber != "":
@@ -69,6 +77,10 @@ func (circleci) Context(ctx context.Context, l Lookuper) (Context, error) {
 			c.setFork("CIRCLE_PR_USERNAME")
 		case v.PRReponame != "":
 			c.setFork("CIRCLE_PR_REPONAME")
+		case v.PullRequest != "":
+			// The CIRCLE_PR_* variables exist for every pull request from a
+			// fork, so a pull request CircleCI names without them is not one.
+			c.forkFrom(false, "CIRCLE_PULL_REQUEST")
 		}
 	}
 	if c.set(FieldTag, v.Tag, "CIRCLE_TAG") && c.PullRequest == "" {

@@ -8,13 +8,13 @@ package cienv
 // "refs/"; a pull request build has no Tag; a tag build has no Branch; Fork
 // and BaseBranch are only set on pull request builds.
 type Context struct {
-	Provider    string // "github", "circleci", "jenkins", "travis", "gitlab", "bitbucket", "buildkite", "drone", "woodpecker", "azure", "codebuild", "teamcity", "generic", "local"
+	Provider    string // "github", "circleci", "jenkins", "travis", "gitlab", "bitbucket", "buildkite", "drone", "woodpecker", "azure", "codebuild", "bitrise", "appveyor", "semaphore", "codefresh", "cirrus", "bamboo", "teamcity", "generic", "local"
 	Branch      string // the branch being built; on a pull request, the PR's source branch
 	Tag         string // the tag being built, without refs/tags/
 	Commit      string // the full commit SHA
 	PullRequest string // the pull request number, "" when this is not a pull request build
 	BaseBranch  string // on a pull request, the branch it targets
-	Fork        bool   // the pull request comes from a fork
+	Fork        bool   // the pull request comes from a fork, or the CI cannot tell (see ForkAssumed)
 	BuildNumber string
 	BuildURL    string
 	Repository  string // owner/name where known
@@ -24,6 +24,17 @@ type Context struct {
 	HeadCommit string // on a pull request, the PR's head commit when the CI builds a merge commit (GitHub, Travis, Azure, GitLab, ghprb)
 
 	Sources map[string]string // field name ("branch", "tag", ...) -> where it came from, e.g. "GITHUB_REF"
+
+	// GitError is git's own reason, when a git question Detect needed
+	// answered failed (not a checkout, dubious ownership, ...): the values
+	// git would have filled are then unknown.
+	GitError string
+
+	forkKnown    bool   // the provider read a fork signal (true or false) for this pull request
+	tagEvent     bool   // the CI's event says "tag" (whether or not it names the tag)
+	tagAtHead    string // a tag name the CI implies, to confirm with git (Jenkins' origin/tags/X)
+	tagAtHeadSrc string // the variable tagAtHead came from
+	tagBranch    string // what tagAtHead is as a branch name, when git says no such tag is at HEAD
 }
 
 // Keys of Context.Sources, one per field.
@@ -49,6 +60,14 @@ const PullRequestUnknown = "unknown"
 
 // SourceGit is the Sources value of a field filled from the git checkout.
 const SourceGit = "git"
+
+// SourceForkAssumed is the Sources value of Fork when the CI gave no fork
+// signal for a pull request: it is then treated as coming from a fork.
+const SourceForkAssumed = "assumed"
+
+// ForkAssumed reports whether Fork is set only because the CI does not say
+// whether the pull request comes from a fork.
+func (c Context) ForkAssumed() bool { return c.Fork && c.Sources[FieldFork] == SourceForkAssumed }
 
 // IsPullRequest reports whether this build is for a pull request.
 func (c Context) IsPullRequest() bool { return c.PullRequest != "" }
@@ -116,8 +135,20 @@ func (c *Context) set(key, value, src string) bool {
 	return true
 }
 
+// forkFrom records what the CI says about the pull request's origin: a
+// fork (fork true) or the repository itself. Either way the question is
+// answered; a pull request whose provider never calls forkFrom is treated as
+// coming from a fork.
+func (c *Context) forkFrom(fork bool, src string) {
+	c.forkKnown = true
+	if fork {
+		c.setFork(src)
+	}
+}
+
 // setFork marks the build as coming from a fork, recording src.
 func (c *Context) setFork(src string) {
+	c.forkKnown = true
 	if c.Fork {
 		return
 	}

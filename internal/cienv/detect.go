@@ -35,6 +35,12 @@ var providers = []provider{
 	bitbucket{},
 	azure{},
 	codebuild{},
+	bitrise{},
+	appveyor{},
+	semaphore{},
+	codefresh{},
+	cirrus{},
+	bamboo{},
 	teamcity{},
 	jenkins{},
 	generic{},
@@ -43,13 +49,40 @@ var providers = []provider{
 // ProviderLocal is the Provider when no CI was recognised.
 const ProviderLocal = "local"
 
+// ProviderGeneric is the Provider of a CI that is not one of ours: only the
+// generic CI, BUILD_NUMBER or RUN_ID variables said it is a CI at all.
+const ProviderGeneric = "generic"
+
+// Override is a value given explicitly (CONVOX_CI_BRANCH, --branch, ...)
+// that replaces what the CI says. Source names where it came from.
+type Override struct{ Value, Source string }
+
+// Overrides replace detection on any CI. When Branch, Tag or PullRequest is
+// given, what the CI says about the ref (branch, tag, pull request, target
+// branch, fork) is dropped and only the overrides describe it; a pull request
+// given this way is treated as coming from a fork, since nothing says
+// otherwise. Commit replaces the commit alone.
+type Overrides struct {
+	Branch, Tag, PullRequest, Commit Override
+}
+
+func (o Overrides) ref() bool {
+	return trim(o.Branch.Value) != "" || trim(o.Tag.Value) != "" || trim(o.PullRequest.Value) != ""
+}
+
 // Detect reads the environment through l and returns the context of the
 // first provider that recognises it ("local" when none does). A nil l reads
 // the process environment. git, which may be nil, is consulted only to fill
 // what the CI left empty: the commit, and, when the CI named no branch, tag
-// or pull request, the checked-out branch or else the best tag at HEAD. Git
-// failures leave values unknown; they are never errors.
+// or pull request, the checked-out branch or else the best tag at HEAD (the
+// tag first when the CI's event says tag). Git failures leave values unknown
+// and are reported in GitError; they are never errors.
 func Detect(ctx context.Context, l Lookuper, git Git) (Context, error) {
+	return DetectWith(ctx, l, git, Overrides{})
+}
+
+// DetectWith is Detect with overrides applied over what the CI says.
+func DetectWith(ctx context.Context, l Lookuper, git Git, o Overrides) (Context, error) {
 	if l == nil {
 		l = envconfig.OsLookuper()
 	}
@@ -69,10 +102,39 @@ func Detect(ctx context.Context, l Lookuper, git Git) (Context, error) {
 	if !found {
 		c = newContext(ProviderLocal, "no CI variables")
 	}
+	override(&c, o)
 	normalise(&c)
 	fillFromGit(ctx, &c, git)
 	normalise(&c)
+	if c.PullRequest != "" && !c.forkKnown {
+		c.Fork = true
+		c.Sources[FieldFork] = SourceForkAssumed
+	}
+	c.forkKnown, c.tagEvent, c.tagAtHead, c.tagAtHeadSrc, c.tagBranch = false, false, "", "", ""
 	return c, nil
+}
+
+// override applies o over what the CI said.
+func override(c *Context, o Overrides) {
+	if o.ref() {
+		for _, k := range []string{FieldBranch, FieldTag, FieldPullRequest, FieldBaseBranch, FieldFork, FieldHeadCommit} {
+			c.clear(k)
+		}
+		c.forkKnown, c.tagEvent, c.tagAtHead, c.tagAtHeadSrc, c.tagBranch = false, false, "", "", ""
+		c.set(FieldBranch, o.Branch.Value, o.Branch.Source)
+		c.set(FieldTag, o.Tag.Value, o.Tag.Source)
+		if n := trim(o.PullRequest.Value); n != "" {
+			// A pull request URL (CircleCI's style) is read as its number.
+			if last := lastSegment(n); isDigits(last) {
+				n = last
+			}
+			c.set(FieldPullRequest, n, o.PullRequest.Source)
+		}
+	}
+	if trim(o.Commit.Value) != "" {
+		c.clear(FieldCommit)
+		c.set(FieldCommit, o.Commit.Value, o.Commit.Source)
+	}
 }
 
 // newContext starts a Context for provider, detected through src.
@@ -83,36 +145,81 @@ func newContext(name, src string) Context {
 }
 
 // fillFromGit fills the commit, and the branch or tag when the CI named no
-// ref at all, from git.
+// ref at all, from git. A tag the CI implies (tagAtHead) is confirmed here.
+// When the CI's event says tag, a tag at HEAD wins over the checked-out
+// branch.
 func fillFromGit(ctx context.Context, c *Context, git Git) {
 	if git == nil {
+		if c.tagAtHead != "" { // nothing to confirm it with: take the CI's word
+			c.set(FieldTag, c.tagAtHead, c.tagAtHeadSrc)
+		}
 		return
+	}
+	gitErr := func(err error) {
+		if c.GitError == "" {
+			c.GitError = err.Error()
+		}
 	}
 	if c.Commit == "" {
 		sha, err := git.Commit(ctx)
 		if err != nil {
+			gitErr(err)
+			if c.tagAtHead != "" {
+				c.set(FieldTag, c.tagAtHead, c.tagAtHeadSrc)
+			}
 			return // not a checkout (or no commit yet): git knows no branch or tag either
 		}
 		c.set(FieldCommit, trim(sha), SourceGit)
 	}
+	if c.tagAtHead != "" {
+		tags, err := git.TagsAtHead(ctx)
+		switch {
+		case err != nil:
+			gitErr(err)
+			c.set(FieldTag, c.tagAtHead, c.tagAtHeadSrc)
+		case contains(tags, c.tagAtHead):
+			c.set(FieldTag, c.tagAtHead, srcs(c.tagAtHeadSrc, SourceGit))
+		default:
+			c.set(FieldBranch, c.tagBranch, c.tagAtHeadSrc)
+		}
+	}
 	if c.Branch != "" || c.Tag != "" || c.PullRequest != "" {
 		return
 	}
-	if b, err := git.Branch(ctx); err == nil {
-		if b = trim(b); b != "HEAD" {
-			c.set(FieldBranch, stripPrefix(b, refsHeads), SourceGit)
+	tagAtHead := func() {
+		tags, err := git.TagsAtHead(ctx)
+		if err != nil {
+			gitErr(err)
+			return
 		}
-	}
-	if c.Branch != "" {
-		return
-	}
-	if tags, err := git.TagsAtHead(ctx); err == nil {
 		for _, t := range tags {
 			if c.set(FieldTag, stripPrefix(trim(t), refsTags), SourceGit) {
-				break
+				return
 			}
 		}
 	}
+	if c.tagEvent {
+		// A tag build whose tag git cannot find is no branch build.
+		tagAtHead()
+		return
+	}
+	if b, err := git.Branch(ctx); err != nil {
+		gitErr(err)
+	} else if b = trim(b); b != "HEAD" {
+		c.set(FieldBranch, stripPrefix(b, refsHeads), SourceGit)
+	}
+	if c.Branch == "" {
+		tagAtHead()
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if trim(v) == s {
+			return true
+		}
+	}
+	return false
 }
 
 // normalise enforces the Context invariants whatever the CI said: no refs/

@@ -3,6 +3,7 @@ package cienv
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -24,7 +25,10 @@ type Git interface {
 const gitTimeout = 5 * time.Second
 
 // NewGit returns a Git that runs the git binary in dir, each command with a
-// short timeout. Detect treats its errors as "unknown".
+// short timeout. Every command only reads, so each runs with
+// safe.directory=*: a checkout owned by another user (a bind mount, a
+// runner's workspace) is read rather than refused. Its errors carry git's
+// own reason; Detect treats them as "unknown".
 func NewGit(dir string) Git { return gitCLI{dir: dir} }
 
 type gitCLI struct{ dir string }
@@ -34,16 +38,22 @@ func (g gitCLI) Commit(ctx context.Context) (string, error) {
 	return g.run(ctx, "rev-parse", "--verify", "HEAD^{commit}")
 }
 
-// Branch implements Git.
+// Branch implements Git. It reads the symbolic ref HEAD points at:
+// `rev-parse --abbrev-ref HEAD` (and `symbolic-ref --short`) print
+// "heads/master" when a tag is named master too.
 func (g gitCLI) Branch(ctx context.Context) (string, error) {
-	b, err := g.run(ctx, "rev-parse", "--abbrev-ref", "HEAD")
+	ref, err := g.run(ctx, "symbolic-ref", "-q", "HEAD")
+	var exit *exec.ExitError
+	if errors.As(err, &exit) && exit.ExitCode() == 1 && ref == "" {
+		return "", nil // detached HEAD: -q makes this the only output
+	}
 	if err != nil {
 		return "", err
 	}
-	if b == "HEAD" {
+	if !strings.HasPrefix(ref, refsHeads) {
 		return "", nil
 	}
-	return b, nil
+	return strings.TrimPrefix(ref, refsHeads), nil
 }
 
 // TagsAtHead implements Git.
@@ -55,10 +65,13 @@ func (g gitCLI) TagsAtHead(ctx context.Context) ([]string, error) {
 	return strings.Fields(out), nil
 }
 
+// run runs one read-only git command. Its error names the command and
+// quotes the first line git wrote to stderr, its reason.
 func (g gitCLI) run(ctx context.Context, args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, gitTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", g.dir}, args...)...)
+	full := append([]string{"-c", "safe.directory=*", "-C", g.dir}, args...)
+	cmd := exec.CommandContext(ctx, "git", full...)
 	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0", "GIT_OPTIONAL_LOCKS=0", "LC_ALL=C")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -67,7 +80,10 @@ func (g gitCLI) run(ctx context.Context, args ...string) (string, error) {
 		if i := strings.IndexByte(msg, '\n'); i >= 0 {
 			msg = msg[:i]
 		}
-		return "", fmt.Errorf("running git %s: %w: %s", args[0], err, msg)
+		if msg == "" {
+			return strings.TrimSpace(stdout.String()), fmt.Errorf("git %s: %w", args[0], err)
+		}
+		return strings.TrimSpace(stdout.String()), fmt.Errorf("git %s: %s (%w)", args[0], msg, err)
 	}
 	return strings.TrimSpace(stdout.String()), nil
 }

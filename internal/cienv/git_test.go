@@ -74,7 +74,7 @@ func TestNewGitOutsideARepository(t *testing.T) {
 	g := NewGit(dir)
 	_, err := g.Commit(t.Context())
 	require.Error(t, err)
-	require.Contains(t, err.Error(), "running git rev-parse")
+	require.Contains(t, err.Error(), "git rev-parse: fatal: not a git repository")
 
 	got, err := Detect(t.Context(), envconfig.MapLookuper(map[string]string{}), g)
 	require.NoError(t, err, "git failures are never fatal")

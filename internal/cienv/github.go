@@ -121,9 +121,7 @@ func (github) Context(ctx context.Context, l Lookuper) (Context, error) {
 		c.set(FieldBranch, pr.Head.Ref, "GITHUB_EVENT_PATH")
 		c.set(FieldBaseBranch, pr.Base.Ref, "GITHUB_EVENT_PATH")
 		c.set(FieldHeadCommit, pr.Head.SHA, "GITHUB_EVENT_PATH")
-		if githubFork(pr.Head, pr.Base) {
-			c.setFork("GITHUB_EVENT_PATH")
-		}
+		c.forkFrom(githubFork(pr.Head, pr.Base), "GITHUB_EVENT_PATH")
 	}
 	if ev.Number > 0 {
 		c.set(FieldPullRequest, strconv.Itoa(ev.Number), "GITHUB_EVENT_PATH")

@@ -72,8 +72,8 @@ func (gitlab) Context(ctx context.Context, l Lookuper) (Context, error) {
 		if target == "" {
 			target, targetSrc = v.ProjectID, "CI_PROJECT_ID"
 		}
-		if v.MRSourceProject != "" && target != "" && v.MRSourceProject != target {
-			c.setFork(srcs("CI_MERGE_REQUEST_SOURCE_PROJECT_ID", targetSrc))
+		if v.MRSourceProject != "" && target != "" {
+			c.forkFrom(v.MRSourceProject != target, srcs("CI_MERGE_REQUEST_SOURCE_PROJECT_ID", targetSrc))
 		}
 		return c, nil
 	}
@@ -81,8 +81,9 @@ func (gitlab) Context(ctx context.Context, l Lookuper) (Context, error) {
 		c.set(FieldBranch, v.ExtPRSource, "CI_EXTERNAL_PULL_REQUEST_SOURCE_BRANCH_NAME")
 		c.set(FieldBaseBranch, v.ExtPRTarget, "CI_EXTERNAL_PULL_REQUEST_TARGET_BRANCH_NAME")
 		c.set(FieldHeadCommit, v.ExtPRSourceSHA, "CI_EXTERNAL_PULL_REQUEST_SOURCE_BRANCH_SHA")
-		if v.ExtPRSourceRepo != "" && v.ExtPRTargetRepo != "" && !strings.EqualFold(v.ExtPRSourceRepo, v.ExtPRTargetRepo) {
-			c.setFork(srcs("CI_EXTERNAL_PULL_REQUEST_SOURCE_REPOSITORY", "CI_EXTERNAL_PULL_REQUEST_TARGET_REPOSITORY"))
+		if v.ExtPRSourceRepo != "" && v.ExtPRTargetRepo != "" {
+			c.forkFrom(!strings.EqualFold(v.ExtPRSourceRepo, v.ExtPRTargetRepo),
+				srcs("CI_EXTERNAL_PULL_REQUEST_SOURCE_REPOSITORY", "CI_EXTERNAL_PULL_REQUEST_TARGET_REPOSITORY"))
 		}
 		return c, nil
 	}

@@ -8,7 +8,8 @@ import (
 
 // jenkins reads Jenkins: multibranch pipelines (BRANCH_NAME, CHANGE_*,
 // TAG_NAME), freestyle jobs with the Git plugin (GIT_BRANCH,
-// GIT_LOCAL_BRANCH) and the GitHub pull request builder (ghprb*).
+// GIT_LOCAL_BRANCH), the GitHub pull request builder (ghprb*) and the
+// GitLab plugin (gitlab*).
 type jenkins struct{}
 
 type jenkinsEnv struct {
@@ -28,6 +29,23 @@ type jenkinsEnv struct {
 	GhprbSource    string `env:"ghprbSourceBranch"`
 	GhprbTarget    string `env:"ghprbTargetBranch"`
 	GhprbCommit    string `env:"ghprbActualCommit"`
+	GhprbAuthorURL string `env:"ghprbAuthorRepoGitUrl"`
+	GhprbRepo      string `env:"ghprbGhRepository"`
+	GitlabAction   string `env:"gitlabActionType"`
+	GitlabMRIID    string `env:"gitlabMergeRequestIid"`
+	GitlabMRID     string `env:"gitlabMergeRequestId"`
+	GitlabSource   string `env:"gitlabSourceBranch"`
+	GitlabTarget   string `env:"gitlabTargetBranch"`
+	GitlabBranch   string `env:"gitlabBranch"`
+	GitlabSrcHome  string `env:"gitlabSourceRepoHomepage"`
+	GitlabDstHome  string `env:"gitlabTargetRepoHomepage"`
+	GitlabSrcURL   string `env:"gitlabSourceRepoURL"`
+	GitlabDstURL   string `env:"gitlabTargetRepoURL"`
+	GitlabSrcNS    string `env:"gitlabSourceNamespace"`
+	GitlabDstNS    string `env:"gitlabTargetNamespace"`
+	GitlabSrcName  string `env:"gitlabSourceRepoName"`
+	GitlabDstName  string `env:"gitlabTargetRepoName"`
+	GitlabMRCommit string `env:"gitlabMergeRequestLastCommit"`
 	BuildNumber    string `env:"BUILD_NUMBER"`
 	BuildURL       string `env:"BUILD_URL"`
 	Workspace      string `env:"WORKSPACE"`
@@ -58,30 +76,108 @@ func (jenkins) Context(ctx context.Context, l Lookuper) (Context, error) {
 	c.set(FieldWorkspace, v.Workspace, "WORKSPACE")
 	c.set(FieldRepository, repoSlug(v.GitURL), "GIT_URL")
 
-	c.set(FieldPullRequest, v.ChangeID, "CHANGE_ID")
-	c.set(FieldPullRequest, v.GhprbPullID, "ghprbPullId")
+	if c.set(FieldPullRequest, v.ChangeID, "CHANGE_ID") {
+		// Branch source plugins set CHANGE_FORK for change requests from
+		// forks only.
+		c.forkFrom(v.ChangeFork != "", "CHANGE_FORK")
+	}
+	if c.set(FieldPullRequest, v.GhprbPullID, "ghprbPullId") && v.GhprbAuthorURL != "" {
+		if v.GhprbRepo != "" {
+			c.forkFrom(!sameRepo(v.GhprbAuthorURL, v.GhprbRepo), srcs("ghprbAuthorRepoGitUrl", "ghprbGhRepository"))
+		} else if v.GitURL != "" {
+			c.forkFrom(!sameRepo(v.GhprbAuthorURL, v.GitURL), srcs("ghprbAuthorRepoGitUrl", "GIT_URL"))
+		}
+	}
+	if jenkinsGitLabMR(v.GitlabAction) {
+		c.set(FieldPullRequest, v.GitlabMRIID, "gitlabMergeRequestIid")
+		c.set(FieldPullRequest, v.GitlabMRID, "gitlabMergeRequestId")
+		c.set(FieldPullRequest, PullRequestUnknown, "gitlabActionType")
+		jenkinsGitLabFork(&c, &v)
+	}
 	if m := jenkinsPRBranch.FindStringSubmatch(v.BranchName); m != nil {
 		c.set(FieldPullRequest, m[1], "BRANCH_NAME")
 	}
 	if c.PullRequest != "" {
 		c.set(FieldBranch, v.ChangeBranch, "CHANGE_BRANCH")
 		c.set(FieldBranch, v.GhprbSource, "ghprbSourceBranch")
+		c.set(FieldBranch, v.GitlabSource, "gitlabSourceBranch")
 		c.set(FieldBaseBranch, v.ChangeTarget, "CHANGE_TARGET")
 		c.set(FieldBaseBranch, v.GhprbTarget, "ghprbTargetBranch")
+		c.set(FieldBaseBranch, v.GitlabTarget, "gitlabTargetBranch")
 		c.set(FieldHeadCommit, v.GhprbCommit, "ghprbActualCommit")
-		if v.ChangeFork != "" {
-			c.setFork("CHANGE_FORK")
-		}
+		c.set(FieldHeadCommit, v.GitlabMRCommit, "gitlabMergeRequestLastCommit")
 		return c, nil
 	}
 	// In multibranch tag builds BRANCH_NAME is the tag name.
 	if c.set(FieldTag, v.TagName, "TAG_NAME") {
 		return c, nil
 	}
+	if v.GitlabAction == "TAG_PUSH" {
+		c.tagEvent = true
+		if kind, name := parseRef(v.GitlabBranch); kind == refTag || kind == refName {
+			c.set(FieldTag, name, "gitlabBranch")
+		}
+		return c, nil
+	}
 	c.set(FieldBranch, v.BranchName, "BRANCH_NAME")
 	c.set(FieldBranch, v.GitLocalBranch, "GIT_LOCAL_BRANCH")
-	c.set(FieldBranch, jenkinsBranch(v.GitBranch), "GIT_BRANCH")
+	if c.Branch != "" {
+		return c, nil
+	}
+	switch kind, name := jenkinsRef(v.GitBranch); kind {
+	case refTag:
+		c.set(FieldTag, name, "GIT_BRANCH")
+	case refRemoteTag:
+		// origin/tags/X is what the Git plugin reports for a job that
+		// builds tags, but a branch may be named tags/X too: git decides.
+		c.tagAtHead, c.tagAtHeadSrc, c.tagBranch = name, "GIT_BRANCH", "tags/"+name
+	default:
+		c.set(FieldBranch, name, "GIT_BRANCH")
+	}
 	return c, nil
+}
+
+// jenkinsGitLabMR reports whether the GitLab plugin's gitlabActionType names
+// a merge request build: MERGE, or NOTE (a comment on a merge request).
+func jenkinsGitLabMR(action string) bool { return action == "MERGE" || action == "NOTE" }
+
+// jenkinsGitLabFork compares the GitLab plugin's source and target
+// repositories, by homepage, URL, or namespace and name, whichever pair is
+// complete first.
+func jenkinsGitLabFork(c *Context, v *jenkinsEnv) {
+	pairs := []struct{ src, dst, srcKey, dstKey string }{
+		{v.GitlabSrcHome, v.GitlabDstHome, "gitlabSourceRepoHomepage", "gitlabTargetRepoHomepage"},
+		{v.GitlabSrcURL, v.GitlabDstURL, "gitlabSourceRepoURL", "gitlabTargetRepoURL"},
+	}
+	if v.GitlabSrcNS != "" && v.GitlabDstNS != "" && v.GitlabSrcName != "" && v.GitlabDstName != "" {
+		pairs = append(pairs, struct{ src, dst, srcKey, dstKey string }{
+			v.GitlabSrcNS + "/" + v.GitlabSrcName, v.GitlabDstNS + "/" + v.GitlabDstName,
+			"gitlabSourceNamespace+gitlabSourceRepoName", "gitlabTargetNamespace+gitlabTargetRepoName"})
+	}
+	for _, p := range pairs {
+		if p.src != "" && p.dst != "" {
+			c.forkFrom(!sameRepo(p.src, p.dst), srcs(p.srcKey, p.dstKey))
+			return
+		}
+	}
+}
+
+// refRemoteTag is a tag the Git plugin names through a remote: origin/tags/X.
+const refRemoteTag refKind = -1
+
+// jenkinsRef reads the Git plugin's GIT_BRANCH: refs/tags/X is tag X,
+// <remote>/tags/X probably tag X (refRemoteTag), anything else a branch
+// (see jenkinsBranch).
+func jenkinsRef(b string) (refKind, string) {
+	if kind, name := parseRef(b); kind == refTag {
+		return refTag, name
+	}
+	remote := strings.HasPrefix(b, "origin/") || strings.HasPrefix(b, "remotes/") || strings.HasPrefix(b, "refs/remotes/")
+	name := jenkinsBranch(b)
+	if t, ok := strings.CutPrefix(name, "tags/"); remote && ok && t != "" {
+		return refRemoteTag, t
+	}
+	return refBranch, name
 }
 
 // jenkinsBranch turns the Git plugin's GIT_BRANCH into a branch name. The

@@ -183,10 +183,10 @@ var recorded = map[string]struct {
 		sources: map[string]string{FieldTag: "BITBUCKET_TAG"},
 	},
 	"bitbucket-pull-request": {
-		want: Context{Provider: "bitbucket", Branch: "feature/login", Commit: shaHead, PullRequest: "12", BaseBranch: "main",
+		want: Context{Provider: "bitbucket", Branch: "feature/login", Commit: shaHead, PullRequest: "12", BaseBranch: "main", Fork: true,
 			BuildNumber: "79", BuildURL: "https://bitbucket.org/acme/webapp/addon/pipelines/home#!/results/79", Repository: "acme/webapp",
 			Workspace: "/opt/atlassian/pipelines/agent/build"},
-		sources: map[string]string{FieldPullRequest: "BITBUCKET_PR_ID", FieldBaseBranch: "BITBUCKET_PR_DESTINATION_BRANCH"},
+		sources: map[string]string{FieldFork: SourceForkAssumed, FieldPullRequest: "BITBUCKET_PR_ID", FieldBaseBranch: "BITBUCKET_PR_DESTINATION_BRANCH"},
 	},
 
 	"buildkite-push": {
@@ -224,10 +224,10 @@ var recorded = map[string]struct {
 		sources: map[string]string{FieldTag: "DRONE_TAG"},
 	},
 	"drone-pull-request": {
-		want: Context{Provider: "drone", Branch: "feature/login", Commit: shaHead, PullRequest: "57", BaseBranch: "main",
+		want: Context{Provider: "drone", Branch: "feature/login", Commit: shaHead, PullRequest: "57", BaseBranch: "main", Fork: true,
 			BuildNumber: "68", BuildURL: "https://drone.acme.dev/acme/webapp/68", Repository: "acme/webapp", Workspace: "/drone/src",
 			Event: "pull_request"},
-		sources: map[string]string{FieldBranch: "DRONE_SOURCE_BRANCH", FieldBaseBranch: "DRONE_TARGET_BRANCH"},
+		sources: map[string]string{FieldFork: SourceForkAssumed, FieldBranch: "DRONE_SOURCE_BRANCH", FieldBaseBranch: "DRONE_TARGET_BRANCH"},
 	},
 
 	"woodpecker-push": {
@@ -243,10 +243,10 @@ var recorded = map[string]struct {
 		sources: map[string]string{FieldTag: "CI_COMMIT_TAG"},
 	},
 	"woodpecker-pull-request": {
-		want: Context{Provider: "woodpecker", Branch: "feature/login", Commit: shaHead, PullRequest: "57", BaseBranch: "main",
+		want: Context{Provider: "woodpecker", Branch: "feature/login", Commit: shaHead, PullRequest: "57", BaseBranch: "main", Fork: true,
 			BuildNumber: "93", BuildURL: "https://ci.acme.dev/repos/7/pipeline/93", Repository: "acme/webapp",
 			Workspace: "/woodpecker/src/git.acme.dev/acme/webapp", Event: "pull_request"},
-		sources: map[string]string{FieldBranch: "CI_COMMIT_SOURCE_BRANCH", FieldBaseBranch: "CI_COMMIT_TARGET_BRANCH"},
+		sources: map[string]string{FieldFork: SourceForkAssumed, FieldBranch: "CI_COMMIT_SOURCE_BRANCH", FieldBaseBranch: "CI_COMMIT_TARGET_BRANCH"},
 	},
 
 	"azure-push": {
@@ -289,13 +289,13 @@ var recorded = map[string]struct {
 		sources: map[string]string{FieldTag: "CODEBUILD_WEBHOOK_TRIGGER"},
 	},
 	"codebuild-pull-request": {
-		want: Context{Provider: "codebuild", Branch: "feature/login", Commit: shaHead, PullRequest: "57", BaseBranch: "main",
+		want: Context{Provider: "codebuild", Branch: "feature/login", Commit: shaHead, PullRequest: "57", BaseBranch: "main", Fork: true,
 			BuildNumber: "60",
 			BuildURL: "https://us-east-1.console.aws.amazon.com/codesuite/codebuild/projects/webapp-deploy/build/" +
 				"webapp-deploy:1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d/?region=us-east-1",
 			Repository: "acme/webapp", Workspace: "/codebuild/output/src323456789/src/github.com/acme/webapp",
 			Event: "PULL_REQUEST_UPDATED"},
-		sources: map[string]string{FieldPullRequest: "CODEBUILD_WEBHOOK_TRIGGER", FieldBranch: "CODEBUILD_WEBHOOK_HEAD_REF",
+		sources: map[string]string{FieldFork: SourceForkAssumed, FieldPullRequest: "CODEBUILD_WEBHOOK_TRIGGER", FieldBranch: "CODEBUILD_WEBHOOK_HEAD_REF",
 			FieldBaseBranch: "CODEBUILD_WEBHOOK_BASE_REF"},
 	},
 	"codebuild-manual": {

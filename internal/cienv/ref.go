@@ -127,3 +127,15 @@ func repoSlug(remote string) string {
 
 // srcs names a value derived from several variables.
 func srcs(keys ...string) string { return strings.Join(keys, "+") }
+
+// sameRepo reports whether two repository URLs (or owner/name slugs) name
+// the same repository, ignoring the scheme, ".git" and case.
+func sameRepo(a, b string) bool {
+	norm := func(s string) string {
+		if slug := repoSlug(s); slug != "" {
+			return strings.ToLower(slug)
+		}
+		return strings.ToLower(strings.TrimSuffix(strings.Trim(s, "/"), ".git"))
+	}
+	return norm(a) == norm(b)
+}

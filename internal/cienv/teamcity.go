@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -20,6 +21,9 @@ type teamcityEnv struct {
 	BuildNumber    string `env:"BUILD_NUMBER"`
 	PropertiesFile string `env:"TEAMCITY_BUILD_PROPERTIES_FILE"`
 }
+
+// teamcityPRBranch is the logical branch name of a pull request build.
+var teamcityPRBranch = regexp.MustCompile(`^(?:refs/)?(?:pull|pull-requests|merge-requests)/([0-9]+)(?:/(?:head|merge|from))?$`)
 
 // maxPropertiesSize bounds how much of a properties file is read.
 const maxPropertiesSize = 4 << 20
@@ -63,10 +67,27 @@ func (teamcity) Context(ctx context.Context, l Lookuper) (Context, error) {
 		c.set(FieldBuildURL, strings.TrimRight(server, "/")+"/viewLog.html?buildId="+id, src+":teamcity.serverUrl+teamcity.build.id")
 	}
 	branch := prop("teamcity.build.branch")
+	branchSrc := src + ":teamcity.build.branch"
+	// The Pull Requests build feature sets teamcity.pullRequest.*, and the
+	// branch reads pull/N (GitHub), merge-requests/N (GitLab) or
+	// pull-requests/N (Bitbucket). It says nothing about forks.
+	prSrc := src + ":teamcity.pullRequest."
+	c.set(FieldPullRequest, prop("teamcity.pullRequest.number"), prSrc+"number")
+	if m := teamcityPRBranch.FindStringSubmatch(branch); m != nil {
+		c.set(FieldPullRequest, m[1], branchSrc)
+	}
+	if c.PullRequest != "" {
+		if kind, name := parseRef(prop("teamcity.pullRequest.source.branch")); kind == refBranch || kind == refName {
+			c.set(FieldBranch, name, prSrc+"source.branch")
+		}
+		if kind, name := parseRef(prop("teamcity.pullRequest.target.branch")); kind == refBranch || kind == refName {
+			c.set(FieldBaseBranch, name, prSrc+"target.branch")
+		}
+		return c, nil
+	}
 	if branch == "<default>" {
 		return c, nil
 	}
-	branchSrc := src + ":teamcity.build.branch"
 	switch kind, name := parseRef(branch); kind {
 	case refBranch, refName:
 		c.set(FieldBranch, name, branchSrc)

@@ -35,36 +35,36 @@ func TestTraps(t *testing.T) {
 		"travis pull request reports the target branch": {
 			env: map[string]string{"TRAVIS": "true", "TRAVIS_BRANCH": "master", "TRAVIS_PULL_REQUEST": "7",
 				"TRAVIS_PULL_REQUEST_BRANCH": "feature", "TRAVIS_COMMIT": "abc"},
-			want:    summary{Provider: "travis", Branch: "feature", BaseBranch: "master", PullRequest: "7", Commit: "abc"},
+			want:    summary{Provider: "travis", Branch: "feature", BaseBranch: "master", PullRequest: "7", Commit: "abc", Fork: true},
 			sources: map[string]string{FieldBranch: "TRAVIS_PULL_REQUEST_BRANCH", FieldBaseBranch: "TRAVIS_BRANCH"},
 		},
 		"drone pull request reports the target branch": {
 			env: map[string]string{"DRONE": "true", "DRONE_BUILD_EVENT": "pull_request", "DRONE_BRANCH": "master",
 				"DRONE_COMMIT_BRANCH": "master", "DRONE_SOURCE_BRANCH": "feature", "DRONE_TARGET_BRANCH": "master",
 				"DRONE_PULL_REQUEST": "8", "DRONE_COMMIT_SHA": "abc"},
-			want: summary{Provider: "drone", Branch: "feature", BaseBranch: "master", PullRequest: "8", Commit: "abc"},
+			want: summary{Provider: "drone", Branch: "feature", BaseBranch: "master", PullRequest: "8", Commit: "abc", Fork: true},
 		},
 		"drone pull request without a number is still a pull request": {
 			env: map[string]string{"DRONE": "true", "DRONE_BUILD_EVENT": "pull_request", "DRONE_BRANCH": "master",
 				"DRONE_COMMIT_SHA": "abc"},
-			want: summary{Provider: "drone", BaseBranch: "master", PullRequest: PullRequestUnknown, Commit: "abc"},
+			want: summary{Provider: "drone", BaseBranch: "master", PullRequest: PullRequestUnknown, Commit: "abc", Fork: true},
 		},
 		"woodpecker pull request reports the target branch": {
 			env: map[string]string{"CI": "woodpecker", "CI_PIPELINE_EVENT": "pull_request", "CI_COMMIT_BRANCH": "master",
 				"CI_COMMIT_SOURCE_BRANCH": "feature", "CI_COMMIT_TARGET_BRANCH": "master", "CI_COMMIT_PULL_REQUEST": "9",
 				"CI_COMMIT_SHA": "abc"},
-			want: summary{Provider: "woodpecker", Branch: "feature", BaseBranch: "master", PullRequest: "9", Commit: "abc"},
+			want: summary{Provider: "woodpecker", Branch: "feature", BaseBranch: "master", PullRequest: "9", Commit: "abc", Fork: true},
 		},
 		"woodpecker 3 pull_request_closed is a pull request": {
 			env: map[string]string{"CI": "woodpecker", "CI_PIPELINE_EVENT": "pull_request_closed", "CI_COMMIT_BRANCH": "master",
 				"CI_COMMIT_SOURCE_BRANCH": "feature", "CI_COMMIT_PULL_REQUEST": "9", "CI_COMMIT_SHA": "abc"},
-			want: summary{Provider: "woodpecker", Branch: "feature", BaseBranch: "master", PullRequest: "9", Commit: "abc"},
+			want: summary{Provider: "woodpecker", Branch: "feature", BaseBranch: "master", PullRequest: "9", Commit: "abc", Fork: true},
 		},
 		"gitlab merge request pipeline has empty CI_COMMIT_BRANCH": {
 			env: map[string]string{"GITLAB_CI": "true", "CI_COMMIT_BRANCH": "", "CI_COMMIT_REF_NAME": "feature",
 				"CI_MERGE_REQUEST_IID": "3", "CI_MERGE_REQUEST_ID": "99001", "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME": "feature",
 				"CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "master", "CI_COMMIT_SHA": "abc"},
-			want:    summary{Provider: "gitlab", Branch: "feature", BaseBranch: "master", PullRequest: "3", Commit: "abc"},
+			want:    summary{Provider: "gitlab", Branch: "feature", BaseBranch: "master", PullRequest: "3", Commit: "abc", Fork: true},
 			sources: map[string]string{FieldPullRequest: "CI_MERGE_REQUEST_IID"},
 		},
 		"azure pull request reads the source branch, not the target": {
@@ -72,7 +72,7 @@ func TestTraps(t *testing.T) {
 				"BUILD_SOURCEBRANCHNAME": "merge", "SYSTEM_PULLREQUEST_PULLREQUESTID": "4",
 				"SYSTEM_PULLREQUEST_SOURCEBRANCH": "refs/heads/feature/x", "SYSTEM_PULLREQUEST_TARGETBRANCH": "refs/heads/master",
 				"BUILD_SOURCEVERSION": "abc"},
-			want: summary{Provider: "azure", Branch: "feature/x", BaseBranch: "master", PullRequest: "4", Commit: "abc"},
+			want: summary{Provider: "azure", Branch: "feature/x", BaseBranch: "master", PullRequest: "4", Commit: "abc", Fork: true},
 		},
 
 		// 2. Travis tag builds set TRAVIS_BRANCH to the tag.
@@ -86,7 +86,7 @@ func TestTraps(t *testing.T) {
 		"github refs/pull/N/merge": {
 			env: map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request", "GITHUB_REF": "refs/pull/12/merge",
 				"GITHUB_REF_NAME": "12/merge", "GITHUB_HEAD_REF": "feature", "GITHUB_BASE_REF": "master", "GITHUB_SHA": "merge"},
-			want:    summary{Provider: "github", Branch: "feature", BaseBranch: "master", PullRequest: "12", Commit: "merge"},
+			want:    summary{Provider: "github", Branch: "feature", BaseBranch: "master", PullRequest: "12", Commit: "merge", Fork: true},
 			sources: map[string]string{FieldPullRequest: "GITHUB_REF"},
 		},
 		"github pull_request_target runs with the base branch ref": {
@@ -102,13 +102,13 @@ func TestTraps(t *testing.T) {
 			env: map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request_target",
 				"GITHUB_REF": "refs/heads/master", "GITHUB_HEAD_REF": "feature", "GITHUB_BASE_REF": "master",
 				"GITHUB_SHA": "base", "GITHUB_EVENT_PATH": "/nonexistent/event.json"},
-			want: summary{Provider: "github", Branch: "feature", BaseBranch: "master", PullRequest: PullRequestUnknown, Commit: "base"},
+			want: summary{Provider: "github", Branch: "feature", BaseBranch: "master", PullRequest: PullRequestUnknown, Commit: "base", Fork: true},
 		},
 		"github malformed event file is ignored": {
 			env: map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request", "GITHUB_REF": "refs/pull/12/merge",
 				"GITHUB_HEAD_REF": "feature", "GITHUB_BASE_REF": "master", "GITHUB_SHA": "merge"},
 			event: `{"pull_request": {`,
-			want:  summary{Provider: "github", Branch: "feature", BaseBranch: "master", PullRequest: "12", Commit: "merge"},
+			want:  summary{Provider: "github", Branch: "feature", BaseBranch: "master", PullRequest: "12", Commit: "merge", Fork: true},
 		},
 		"github fork pull request from the event file": {
 			env: map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request", "GITHUB_REF": "refs/pull/14/merge",
@@ -206,7 +206,7 @@ func TestTraps(t *testing.T) {
 		},
 		"jenkins multibranch PR-24 without CHANGE_ID is still a pull request": {
 			env:  map[string]string{"JENKINS_URL": "https://ci/", "BUILD_ID": "2", "BRANCH_NAME": "PR-24", "GIT_COMMIT": "abc"},
-			want: summary{Provider: "jenkins", PullRequest: "24", Commit: "abc"},
+			want: summary{Provider: "jenkins", PullRequest: "24", Commit: "abc", Fork: true},
 		},
 		"jenkins BRANCH_NAME only in multibranch jobs": {
 			env:  map[string]string{"JENKINS_URL": "https://ci/", "BUILD_ID": "2", "BRANCH_NAME": "develop", "GIT_BRANCH": "origin/develop", "GIT_COMMIT": "abc"},
@@ -252,7 +252,7 @@ func TestTraps(t *testing.T) {
 		"a pull request never takes its branch from git": {
 			env:      map[string]string{"BUILDKITE": "true", "BUILDKITE_PULL_REQUEST": "5", "BUILDKITE_COMMIT": "abc"},
 			git:      &fakeGit{commit: gitCommit, branch: "local-branch"},
-			want:     summary{Provider: "buildkite", PullRequest: "5", Commit: "abc"},
+			want:     summary{Provider: "buildkite", PullRequest: "5", Commit: "abc", Fork: true},
 			gitCalls: []string{},
 		},
 
@@ -265,7 +265,7 @@ func TestTraps(t *testing.T) {
 		},
 		"gitlab old merge request pipeline with refs/merge-requests ref name": {
 			env:  map[string]string{"GITLAB_CI": "true", "CI_COMMIT_REF_NAME": "refs/merge-requests/17/head", "CI_COMMIT_SHA": "abc"},
-			want: summary{Provider: "gitlab", PullRequest: "17", Commit: "abc"},
+			want: summary{Provider: "gitlab", PullRequest: "17", Commit: "abc", Fork: true},
 		},
 		"gitlab branch from CI_COMMIT_REF_NAME when CI_COMMIT_BRANCH is missing": {
 			env:     map[string]string{"GITLAB_CI": "true", "CI_COMMIT_REF_NAME": "develop", "CI_COMMIT_SHA": "abc"},
@@ -275,7 +275,7 @@ func TestTraps(t *testing.T) {
 		"gitlab merge request ID when the IID is missing": {
 			env: map[string]string{"GITLAB_CI": "true", "CI_MERGE_REQUEST_ID": "99001",
 				"CI_MERGE_REQUEST_SOURCE_BRANCH_NAME": "feature", "CI_COMMIT_SHA": "abc"},
-			want: summary{Provider: "gitlab", Branch: "feature", PullRequest: "99001", Commit: "abc"},
+			want: summary{Provider: "gitlab", Branch: "feature", PullRequest: "99001", Commit: "abc", Fork: true},
 		},
 		"gitlab fork merge request run in the fork compares with CI_PROJECT_ID": {
 			env: map[string]string{"GITLAB_CI": "true", "CI_MERGE_REQUEST_IID": "4", "CI_MERGE_REQUEST_SOURCE_PROJECT_ID": "200",
@@ -428,7 +428,7 @@ func TestTraps(t *testing.T) {
 		},
 		"codebuild pr/N source version without a webhook": {
 			env:  map[string]string{"CODEBUILD_BUILD_ID": "p:1", "CODEBUILD_SOURCE_VERSION": "pr/21", "CODEBUILD_RESOLVED_SOURCE_VERSION": "abc"},
-			want: summary{Provider: "codebuild", PullRequest: "21", Commit: "abc"},
+			want: summary{Provider: "codebuild", PullRequest: "21", Commit: "abc", Fork: true},
 		},
 		"bitbucket tag build has empty branch": {
 			env:  map[string]string{"BITBUCKET_BUILD_NUMBER": "5", "BITBUCKET_TAG": "v1.0.0", "BITBUCKET_COMMIT": "abc"},

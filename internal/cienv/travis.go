@@ -1,6 +1,9 @@
 package cienv
 
-import "context"
+import (
+	"context"
+	"strings"
+)
 
 // travis reads Travis CI.
 type travis struct{}
@@ -47,8 +50,8 @@ func (travis) Context(ctx context.Context, l Lookuper) (Context, error) {
 		c.set(FieldBranch, v.PRBranch, "TRAVIS_PULL_REQUEST_BRANCH")
 		c.set(FieldBaseBranch, v.Branch, "TRAVIS_BRANCH")
 		c.set(FieldHeadCommit, v.PRSHA, "TRAVIS_PULL_REQUEST_SHA")
-		if v.PRSlug != "" && v.RepoSlug != "" && v.PRSlug != v.RepoSlug {
-			c.setFork(srcs("TRAVIS_PULL_REQUEST_SLUG", "TRAVIS_REPO_SLUG"))
+		if v.PRSlug != "" && v.RepoSlug != "" {
+			c.forkFrom(!strings.EqualFold(v.PRSlug, v.RepoSlug), srcs("TRAVIS_PULL_REQUEST_SLUG", "TRAVIS_REPO_SLUG"))
 		}
 		return c, nil
 	}
