@@ -17,14 +17,26 @@
 //     never the "branch" variable that Travis, Drone and Woodpecker set to
 //     the target; BaseBranch is the target. A build the CI marks as a pull
 //     request without saying which has PullRequest "unknown".
-//   - A tag build has no Branch (Travis, Buildkite and Jenkins multibranch
-//     put the tag name in their branch variable); a pull request has no Tag.
+//   - A pull request whose CI gives no fork signal (Drone, Woodpecker,
+//     Bitbucket, CodeBuild, TeamCity, Cirrus, Bamboo, CircleCI pull/N
+//     builds, ...) is treated as coming from a fork: Fork is set with the
+//     source "assumed" (ForkAssumed), so it never deploys.
+//   - A tag build has no Branch (Travis, Buildkite, AppVeyor and Jenkins
+//     multibranch put the tag name in their branch variable); a pull request
+//     has no Tag.
 //   - refs/heads/ and refs/tags/ are stripped; a value still starting with
 //     refs/ is dropped.
 //   - Jenkins' GIT_BRANCH loses its remote only when remote-qualified:
-//     "origin/x", "remotes/<remote>/x", "refs/remotes/<remote>/x".
+//     "origin/x", "remotes/<remote>/x", "refs/remotes/<remote>/x";
+//     "refs/tags/X" is tag X, and "origin/tags/X" is tag X when git finds
+//     that tag at HEAD (or cannot be asked), else branch "tags/X".
 //   - git fills only what the CI left empty: the commit, and, when the CI
 //     named no branch, tag or pull request, the checked-out branch or, on a
-//     detached HEAD, the highest-version tag at HEAD. Git errors leave the
-//     value unknown.
+//     detached HEAD, the highest-version tag at HEAD. When the CI's event
+//     says tag but names none (drone exec --event tag), the tag at HEAD wins
+//     and git's branch is never taken. Git runs with safe.directory=* (it
+//     only reads); its errors leave values unknown and their reason in
+//     GitError.
+//   - Overrides (CONVOX_CI_BRANCH, --tag, ...) replace what the CI says
+//     about the ref, or the commit, on any CI (DetectWith).
 package cienv

@@ -67,6 +67,7 @@ func (drone) Context(ctx context.Context, l Lookuper) (Context, error) {
 		c.set(FieldBaseBranch, v.CommitBranch, "DRONE_COMMIT_BRANCH")
 		return c, nil
 	}
+	c.tagEvent = v.Event == "tag"
 	if c.set(FieldTag, v.Tag, "DRONE_TAG") {
 		return c, nil
 	}
@@ -74,8 +75,8 @@ func (drone) Context(ctx context.Context, l Lookuper) (Context, error) {
 		c.set(FieldTag, name, "DRONE_COMMIT_REF")
 		return c, nil
 	}
-	if v.Event == "tag" {
-		return c, nil
+	if c.tagEvent {
+		return c, nil // drone exec --event tag names no tag: Detect takes git's tag at HEAD
 	}
 	c.set(FieldBranch, v.Branch, "DRONE_BRANCH")
 	c.set(FieldBranch, v.CommitBranch, "DRONE_COMMIT_BRANCH")

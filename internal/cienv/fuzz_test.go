@@ -28,6 +28,12 @@ var fuzzProviders = []struct {
 	{"bitbucket", map[string]string{"BITBUCKET_BUILD_NUMBER": "1"}, bitbucketEnv{}},
 	{"azure", map[string]string{"TF_BUILD": "True"}, azureEnv{}},
 	{"codebuild", map[string]string{"CODEBUILD_BUILD_ID": "p:1"}, codebuildEnv{}},
+	{"bitrise", map[string]string{"BITRISE_IO": "true"}, bitriseEnv{}},
+	{"appveyor", map[string]string{"APPVEYOR": "True"}, appveyorEnv{}},
+	{"semaphore", map[string]string{"SEMAPHORE": "true"}, semaphoreEnv{}},
+	{"codefresh", map[string]string{"CF_BUILD_ID": "1"}, codefreshEnv{}},
+	{"cirrus", map[string]string{"CIRRUS_CI": "true"}, cirrusEnv{}},
+	{"bamboo", map[string]string{"bamboo_buildKey": "P-J"}, bambooEnv{}},
 	{"teamcity", map[string]string{"TEAMCITY_VERSION": "2024.03"}, teamcityEnv{}},
 	{"jenkins", map[string]string{"JENKINS_URL": "https://ci/", "BUILD_ID": "1"}, jenkinsEnv{}},
 	{"generic", map[string]string{"CI": "true"}, genericEnv{}},
@@ -104,7 +110,7 @@ func FuzzDetect(f *testing.F) {
 	}
 	f.Add(uint8(0), "refs/heads/refs/tags/x\nrefs/tags/\n\nrefs/heads/\nrefs/pull/1/merge", `{"pull_request":{"head":{"repo":null}}}`)
 	f.Add(uint8(4), "owner:\n:\n \n refs/pull/x \nfalse", "")
-	f.Add(uint8(10), "", "teamcity.build.branch=refs/heads/\\\n")
+	f.Add(uint8(16), "", "teamcity.build.branch=refs/heads/\\\n")
 	f.Fuzz(func(t *testing.T, sel uint8, data, file string) {
 		name, env := fuzzEnv(t, sel, data, file)
 		got, err := Detect(t.Context(), envconfig.MapLookuper(env), detachedGit())

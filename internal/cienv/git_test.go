@@ -1,8 +1,10 @@
 package cienv
 
 import (
+	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"testing"
 
@@ -79,4 +81,87 @@ func TestNewGitOutsideARepository(t *testing.T) {
 	got, err := Detect(t.Context(), envconfig.MapLookuper(map[string]string{}), g)
 	require.NoError(t, err, "git failures are never fatal")
 	require.Equal(t, summary{Provider: "local"}, summarise(got))
+}
+
+// A tag named like the branch makes `rev-parse --abbrev-ref HEAD` print
+// heads/master; the branch is still master.
+func TestNewGitBranchWithATagOfTheSameName(t *testing.T) {
+	t.Parallel()
+	dir, run := gitRepo(t)
+	run("checkout", "-q", "-b", "master")
+	run("tag", "master")
+	branch, err := NewGit(dir).Branch(t.Context())
+	require.NoError(t, err)
+	require.Equal(t, "master", branch)
+
+	got, err := Detect(t.Context(), envconfig.MapLookuper(map[string]string{"CI": "true"}), NewGit(dir))
+	require.NoError(t, err)
+	require.Equal(t, "master", got.Branch)
+	require.Equal(t, SourceGit, got.Sources[FieldBranch])
+}
+
+// drone exec --event tag names no tag: in a checkout of branch master
+// tagged v1.0.0, the tag wins.
+func TestDroneTagEventInARealCheckout(t *testing.T) {
+	t.Parallel()
+	dir, run := gitRepo(t)
+	run("checkout", "-q", "-b", "master")
+	run("tag", "v1.0.0")
+	env := map[string]string{"DRONE": "true", "DRONE_BUILD_EVENT": "tag"}
+	got, err := Detect(t.Context(), envconfig.MapLookuper(env), NewGit(dir))
+	require.NoError(t, err)
+	require.Equal(t, "v1.10.0", got.Tag, "the highest version at HEAD")
+	require.Empty(t, got.Branch)
+
+	delete(env, "DRONE_BUILD_EVENT")
+	got, err = Detect(t.Context(), envconfig.MapLookuper(env), NewGit(dir))
+	require.NoError(t, err)
+	require.Equal(t, "master", got.Branch, "without the tag event git's branch wins")
+}
+
+// A checkout owned by another user: git refuses it ("dubious ownership")
+// unless told safe.directory; our reads work, and a failing git says why.
+func TestNewGitCheckoutOwnedByAnotherUser(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to give the checkout to another uid")
+	}
+	dir, _ := gitRepo(t)
+	require.NoError(t, filepath.WalkDir(dir, func(path string, _ fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		return os.Lchown(path, 4242, 4242)
+	}))
+	// Plain git refuses, as it would in the image.
+	cmd := exec.Command("git", "-C", dir, "rev-parse", "HEAD")
+	cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null")
+	out, err := cmd.CombinedOutput()
+	require.Error(t, err, "git should refuse a checkout owned by another user: %s", out)
+	require.Contains(t, string(out), "dubious ownership")
+
+	t.Setenv("GIT_CONFIG_NOSYSTEM", "1")
+	t.Setenv("GIT_CONFIG_GLOBAL", "/dev/null")
+	g := NewGit(dir)
+	sha, err := g.Commit(t.Context())
+	require.NoError(t, err)
+	require.Regexp(t, regexp.MustCompile(`^[0-9a-f]{40}$`), sha)
+	branch, err := g.Branch(t.Context())
+	require.NoError(t, err)
+	require.Equal(t, "main", branch)
+	got, err := Detect(t.Context(), envconfig.MapLookuper(map[string]string{"CI": "true"}), g)
+	require.NoError(t, err)
+	require.Equal(t, "main", got.Branch)
+	require.Empty(t, got.GitError)
+}
+
+// When git fails, Detect keeps git's own reason.
+func TestDetectKeepsGitsReason(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	t.Setenv("GIT_CEILING_DIRECTORIES", os.TempDir())
+	got, err := Detect(t.Context(), envconfig.MapLookuper(map[string]string{"CI": "true"}), NewGit(t.TempDir()))
+	require.NoError(t, err)
+	require.Contains(t, got.GitError, "not a git repository")
+	require.Empty(t, got.Branch)
 }

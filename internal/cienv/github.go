@@ -96,6 +96,7 @@ func (github) Context(ctx context.Context, l Lookuper) (Context, error) {
 			case "branch":
 				c.set(FieldBranch, v.RefName, "GITHUB_REF_NAME")
 			case "tag":
+				c.tagEvent = true
 				c.set(FieldTag, v.RefName, "GITHUB_REF_NAME")
 			}
 		}

@@ -305,6 +305,136 @@ var recorded = map[string]struct {
 			Repository: "acme/webapp", Workspace: "/codebuild/output/src423456789/src/github.com/acme/webapp"},
 	},
 
+	"bitrise-push": {
+		want: Context{Provider: "bitrise", Branch: "main", Commit: shaMain, BuildNumber: "301",
+			BuildURL: "https://app.bitrise.io/build/9f8e7d6c5b4a3210", Repository: "acme/webapp", Workspace: "/bitrise/src"},
+		sources: map[string]string{FieldProvider: "BITRISE_IO", FieldBranch: "BITRISE_GIT_BRANCH", FieldCommit: "BITRISE_GIT_COMMIT"},
+	},
+	"bitrise-tag": {
+		want: Context{Provider: "bitrise", Tag: "v1.4.0", Commit: shaTag, BuildNumber: "302",
+			BuildURL: "https://app.bitrise.io/build/9f8e7d6c5b4a3211", Repository: "acme/webapp", Workspace: "/bitrise/src"},
+		sources: map[string]string{FieldTag: "BITRISE_GIT_TAG"},
+	},
+	"bitrise-pull-request": {
+		want: Context{Provider: "bitrise", Branch: "feature/login", Commit: shaHead, PullRequest: "57", BaseBranch: "main",
+			BuildNumber: "303", BuildURL: "https://app.bitrise.io/build/9f8e7d6c5b4a3212", Repository: "acme/webapp", Workspace: "/bitrise/src"},
+		sources: map[string]string{FieldPullRequest: "BITRISE_PULL_REQUEST", FieldBranch: "BITRISE_GIT_BRANCH",
+			FieldBaseBranch: "BITRISEIO_GIT_BRANCH_DEST"},
+	},
+	"bitrise-fork-pull-request": {
+		want: Context{Provider: "bitrise", Branch: "patch-1", Commit: shaForkH, PullRequest: "58", BaseBranch: "main", Fork: true,
+			BuildNumber: "304", BuildURL: "https://app.bitrise.io/build/9f8e7d6c5b4a3213", Repository: "acme/webapp", Workspace: "/bitrise/src"},
+		sources: map[string]string{FieldFork: "BITRISEIO_PULL_REQUEST_REPOSITORY_URL+GIT_REPOSITORY_URL"},
+	},
+
+	"appveyor-push": {
+		want: Context{Provider: "appveyor", Branch: "main", Commit: shaMain, BuildNumber: "71",
+			BuildURL: "https://ci.appveyor.com/project/acme/webapp/builds/16428432", Repository: "acme/webapp",
+			Workspace: "/home/appveyor/projects/webapp"},
+		sources: map[string]string{FieldProvider: "APPVEYOR", FieldBranch: "APPVEYOR_REPO_BRANCH", FieldCommit: "APPVEYOR_REPO_COMMIT"},
+	},
+	"appveyor-tag": {
+		want: Context{Provider: "appveyor", Tag: "v1.4.0", Commit: shaTag, BuildNumber: "72",
+			BuildURL: "https://ci.appveyor.com/project/acme/webapp/builds/16428440", Repository: "acme/webapp",
+			Workspace: "/home/appveyor/projects/webapp"},
+		sources: map[string]string{FieldTag: "APPVEYOR_REPO_TAG_NAME"},
+	},
+	"appveyor-pull-request": {
+		want: Context{Provider: "appveyor", Branch: "feature/login", Commit: shaMerge, PullRequest: "57", BaseBranch: "main",
+			BuildNumber: "73", BuildURL: "https://ci.appveyor.com/project/acme/webapp/builds/16428450", Repository: "acme/webapp",
+			Workspace: "/home/appveyor/projects/webapp", HeadCommit: shaHead},
+		sources: map[string]string{FieldBranch: "APPVEYOR_PULL_REQUEST_HEAD_REPO_BRANCH", FieldBaseBranch: "APPVEYOR_REPO_BRANCH"},
+	},
+	"appveyor-fork-pull-request": {
+		want: Context{Provider: "appveyor", Branch: "patch-1", Commit: shaForkM, PullRequest: "58", BaseBranch: "main", Fork: true,
+			BuildNumber: "74", BuildURL: "https://ci.appveyor.com/project/acme/webapp/builds/16428460", Repository: "acme/webapp",
+			Workspace: "/home/appveyor/projects/webapp", HeadCommit: shaForkH},
+		sources: map[string]string{FieldFork: "APPVEYOR_PULL_REQUEST_HEAD_REPO_NAME+APPVEYOR_REPO_NAME"},
+	},
+
+	"semaphore-push": {
+		want: Context{Provider: "semaphore", Branch: "main", Commit: shaMain, BuildNumber: "201",
+			BuildURL: "https://acme.semaphoreci.com/workflows/65c2a1b4-1f0e-4c8a-9d3b-2a1b0c9d8e7f", Repository: "acme/webapp",
+			Workspace: "/home/semaphore/webapp", Event: "branch"},
+		sources: map[string]string{FieldProvider: "SEMAPHORE", FieldBranch: "SEMAPHORE_GIT_BRANCH", FieldCommit: "SEMAPHORE_GIT_SHA"},
+	},
+	"semaphore-tag": {
+		want: Context{Provider: "semaphore", Tag: "v1.4.0", Commit: shaTag, BuildNumber: "202",
+			BuildURL: "https://acme.semaphoreci.com/workflows/75d3b2c5-2a1f-4d9b-8e4c-3b2c1d0e9f8a", Repository: "acme/webapp",
+			Workspace: "/home/semaphore/webapp", Event: "tag"},
+		sources: map[string]string{FieldTag: "SEMAPHORE_GIT_TAG_NAME"},
+	},
+	"semaphore-pull-request": {
+		want: Context{Provider: "semaphore", Branch: "feature/login", Commit: shaMerge, PullRequest: "57", BaseBranch: "main",
+			BuildNumber: "203", BuildURL: "https://acme.semaphoreci.com/workflows/85e4c3d6-3b2a-4e0c-9f5d-4c3d2e1f0a9b",
+			Repository: "acme/webapp", Workspace: "/home/semaphore/webapp", Event: "pull-request", HeadCommit: shaHead},
+		sources: map[string]string{FieldPullRequest: "SEMAPHORE_GIT_PR_NUMBER", FieldBranch: "SEMAPHORE_GIT_PR_BRANCH",
+			FieldBaseBranch: "SEMAPHORE_GIT_BRANCH", FieldHeadCommit: "SEMAPHORE_GIT_PR_SHA"},
+	},
+	"semaphore-fork-pull-request": {
+		want: Context{Provider: "semaphore", Branch: "patch-1", Commit: shaForkM, PullRequest: "58", BaseBranch: "main", Fork: true,
+			BuildNumber: "204", BuildURL: "https://acme.semaphoreci.com/workflows/95f5d4e7-4c3b-4f1d-8a6e-5d4e3f2a1b0c",
+			Repository: "acme/webapp", Workspace: "/home/semaphore/webapp", Event: "pull-request", HeadCommit: shaForkH},
+		sources: map[string]string{FieldFork: "SEMAPHORE_GIT_PR_SLUG+SEMAPHORE_GIT_REPO_SLUG"},
+	},
+
+	"codefresh-push": {
+		want: Context{Provider: "codefresh", Branch: "main", Commit: shaMain, BuildNumber: "65f1a2b3c4d5e6f7a8b9c0d1",
+			BuildURL: "https://g.codefresh.io/build/65f1a2b3c4d5e6f7a8b9c0d1", Repository: "acme/webapp", Workspace: "/codefresh/volume/webapp"},
+		sources: map[string]string{FieldProvider: "CF_BUILD_ID", FieldBranch: "CF_BRANCH", FieldCommit: "CF_REVISION"},
+	},
+	"codefresh-tag": {
+		git: &fakeGit{commit: gitCommit, tags: []string{"v1.4.0"}},
+		want: Context{Provider: "codefresh", Tag: "v1.4.0", Commit: shaTag, BuildNumber: "65f1a2b3c4d5e6f7a8b9c0d2",
+			BuildURL: "https://g.codefresh.io/build/65f1a2b3c4d5e6f7a8b9c0d2", Repository: "acme/webapp", Workspace: "/codefresh/volume/webapp"},
+		sources: map[string]string{FieldTag: "CF_BRANCH+CF_BASE_BRANCH+git"},
+	},
+	"codefresh-pull-request": {
+		want: Context{Provider: "codefresh", Branch: "feature/login", Commit: shaHead, PullRequest: "57", BaseBranch: "main",
+			BuildNumber: "65f1a2b3c4d5e6f7a8b9c0d3", BuildURL: "https://g.codefresh.io/build/65f1a2b3c4d5e6f7a8b9c0d3",
+			Repository: "acme/webapp", Workspace: "/codefresh/volume/webapp", Event: "opened"},
+		sources: map[string]string{FieldPullRequest: "CF_PULL_REQUEST_NUMBER", FieldBaseBranch: "CF_PULL_REQUEST_TARGET"},
+	},
+	"codefresh-fork-pull-request": {
+		want: Context{Provider: "codefresh", Branch: "patch-1", Commit: shaForkH, PullRequest: "58", BaseBranch: "main", Fork: true,
+			BuildNumber: "65f1a2b3c4d5e6f7a8b9c0d4", BuildURL: "https://g.codefresh.io/build/65f1a2b3c4d5e6f7a8b9c0d4",
+			Repository: "acme/webapp", Workspace: "/codefresh/volume/webapp", Event: "opened"},
+		sources: map[string]string{FieldFork: "CF_PULL_REQUEST_IS_FORK"},
+	},
+
+	"cirrus-push": {
+		want: Context{Provider: "cirrus", Branch: "main", Commit: shaMain, BuildNumber: "5123456789012345",
+			BuildURL: "https://cirrus-ci.com/build/5123456789012345", Repository: "acme/webapp", Workspace: "/tmp/cirrus-ci-build"},
+		sources: map[string]string{FieldProvider: "CIRRUS_CI", FieldBranch: "CIRRUS_BRANCH", FieldCommit: "CIRRUS_CHANGE_IN_REPO"},
+	},
+	"cirrus-tag": {
+		want: Context{Provider: "cirrus", Tag: "v1.4.0", Commit: shaTag, BuildNumber: "5123456789012346",
+			BuildURL: "https://cirrus-ci.com/build/5123456789012346", Repository: "acme/webapp", Workspace: "/tmp/cirrus-ci-build"},
+		sources: map[string]string{FieldTag: "CIRRUS_TAG"},
+	},
+	"cirrus-pull-request": {
+		want: Context{Provider: "cirrus", Branch: "feature/login", Commit: shaHead, PullRequest: "57", BaseBranch: "main", Fork: true,
+			BuildNumber: "5123456789012347", BuildURL: "https://cirrus-ci.com/build/5123456789012347", Repository: "acme/webapp",
+			Workspace: "/tmp/cirrus-ci-build"},
+		sources: map[string]string{FieldPullRequest: "CIRRUS_PR", FieldBranch: "CIRRUS_HEAD_BRANCH", FieldBaseBranch: "CIRRUS_BASE_BRANCH",
+			FieldFork: SourceForkAssumed},
+	},
+
+	"bamboo-push": {
+		want: Context{Provider: "bamboo", Branch: "main", Commit: shaMain, BuildNumber: "41",
+			BuildURL: "https://bamboo.acme.dev/browse/WEB-DEPLOY-JOB1-41", Repository: "acme/webapp",
+			Workspace: "/var/atlassian/bamboo-agent/xml-data/build-dir/WEB-DEPLOY-JOB1"},
+		sources: map[string]string{FieldProvider: "bamboo_buildKey", FieldBranch: "bamboo_planRepository_branchName",
+			FieldCommit: "bamboo_planRepository_revision"},
+	},
+	"bamboo-pull-request": {
+		want: Context{Provider: "bamboo", Branch: "feature/login", Commit: shaHead, PullRequest: "12", BaseBranch: "main", Fork: true,
+			BuildNumber: "3", BuildURL: "https://bamboo.acme.dev/browse/WEB-DEPLOY7-JOB1-3", Repository: "acme/webapp",
+			Workspace: "/var/atlassian/bamboo-agent/xml-data/build-dir/WEB-DEPLOY-JOB1"},
+		sources: map[string]string{FieldPullRequest: "bamboo_repository_pr_key", FieldBranch: "bamboo_repository_pr_sourceBranch",
+			FieldBaseBranch: "bamboo_repository_pr_targetBranch", FieldFork: SourceForkAssumed},
+	},
+
 	"teamcity-push": {
 		want: Context{Provider: "teamcity", Branch: "main", Commit: shaMain, BuildNumber: "215",
 			BuildURL: "https://teamcity.acme.dev/viewLog.html?buildId=9001", Workspace: "/opt/buildagent/work/8a7c2e1f33b9d4e5"},

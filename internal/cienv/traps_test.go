@@ -430,6 +430,241 @@ func TestTraps(t *testing.T) {
 			env:  map[string]string{"CODEBUILD_BUILD_ID": "p:1", "CODEBUILD_SOURCE_VERSION": "pr/21", "CODEBUILD_RESOLVED_SOURCE_VERSION": "abc"},
 			want: summary{Provider: "codebuild", PullRequest: "21", Commit: "abc", Fork: true},
 		},
+		// Jenkins with the GitLab plugin: merge requests.
+		"jenkins gitlab plugin merge request is a pull request, not branch origin/feature-x": {
+			env: map[string]string{"JENKINS_URL": "https://ci/", "BUILD_ID": "7", "GIT_BRANCH": "origin/feature-x", "GIT_COMMIT": "abc",
+				"gitlabActionType": "MERGE", "gitlabMergeRequestIid": "42", "gitlabMergeRequestId": "9001",
+				"gitlabSourceBranch": "feature-x", "gitlabTargetBranch": "master",
+				"gitlabSourceRepoHomepage": "https://gitlab.com/acme/webapp", "gitlabTargetRepoHomepage": "https://gitlab.com/acme/webapp"},
+			want: summary{Provider: "jenkins", Branch: "feature-x", BaseBranch: "master", PullRequest: "42", Commit: "abc"},
+			sources: map[string]string{FieldPullRequest: "gitlabMergeRequestIid", FieldBranch: "gitlabSourceBranch",
+				FieldBaseBranch: "gitlabTargetBranch"},
+		},
+		"jenkins gitlab plugin merge request from a fork": {
+			env: map[string]string{"JENKINS_URL": "https://ci/", "BUILD_ID": "7", "GIT_BRANCH": "origin/feature-x", "GIT_COMMIT": "abc",
+				"gitlabActionType": "MERGE", "gitlabMergeRequestIid": "43", "gitlabSourceBranch": "feature-x", "gitlabTargetBranch": "master",
+				"gitlabSourceRepoHomepage": "https://gitlab.com/someone/webapp", "gitlabTargetRepoHomepage": "https://gitlab.com/acme/webapp"},
+			want:    summary{Provider: "jenkins", Branch: "feature-x", BaseBranch: "master", PullRequest: "43", Commit: "abc", Fork: true},
+			sources: map[string]string{FieldFork: "gitlabSourceRepoHomepage+gitlabTargetRepoHomepage"},
+		},
+		"jenkins gitlab plugin fork told by namespace when homepages are missing": {
+			env: map[string]string{"JENKINS_URL": "https://ci/", "BUILD_ID": "7", "GIT_COMMIT": "abc",
+				"gitlabActionType": "NOTE", "gitlabMergeRequestIid": "44", "gitlabSourceBranch": "fix", "gitlabTargetBranch": "master",
+				"gitlabSourceNamespace": "someone", "gitlabSourceRepoName": "webapp", "gitlabTargetNamespace": "acme", "gitlabTargetRepoName": "webapp"},
+			want: summary{Provider: "jenkins", Branch: "fix", BaseBranch: "master", PullRequest: "44", Commit: "abc", Fork: true},
+		},
+		"jenkins gitlab plugin merge request id when the IID is missing": {
+			env: map[string]string{"JENKINS_URL": "https://ci/", "BUILD_ID": "7", "GIT_COMMIT": "abc",
+				"gitlabActionType": "MERGE", "gitlabMergeRequestId": "9001", "gitlabSourceBranch": "fix", "gitlabTargetBranch": "master",
+				"gitlabSourceRepoURL": "git@gitlab.com:acme/webapp.git", "gitlabTargetRepoURL": "https://gitlab.com/acme/webapp.git"},
+			want:    summary{Provider: "jenkins", Branch: "fix", BaseBranch: "master", PullRequest: "9001", Commit: "abc"},
+			sources: map[string]string{FieldFork: ""},
+		},
+		"jenkins gitlab plugin merge request without repositories is treated as a fork": {
+			env: map[string]string{"JENKINS_URL": "https://ci/", "BUILD_ID": "7", "GIT_COMMIT": "abc",
+				"gitlabActionType": "MERGE", "gitlabMergeRequestIid": "45", "gitlabSourceBranch": "fix", "gitlabTargetBranch": "master"},
+			want:    summary{Provider: "jenkins", Branch: "fix", BaseBranch: "master", PullRequest: "45", Commit: "abc", Fork: true},
+			sources: map[string]string{FieldFork: SourceForkAssumed},
+		},
+		"jenkins gitlab plugin push is a branch build": {
+			env: map[string]string{"JENKINS_URL": "https://ci/", "BUILD_ID": "7", "GIT_BRANCH": "origin/master", "GIT_COMMIT": "abc",
+				"gitlabActionType": "PUSH", "gitlabBranch": "master", "gitlabSourceBranch": "master"},
+			want: summary{Provider: "jenkins", Branch: "master", Commit: "abc"},
+		},
+		"jenkins gitlab plugin tag push": {
+			env: map[string]string{"JENKINS_URL": "https://ci/", "BUILD_ID": "7", "GIT_BRANCH": "origin/tags/v2.0.0", "GIT_COMMIT": "abc",
+				"gitlabActionType": "TAG_PUSH", "gitlabBranch": "refs/tags/v2.0.0"},
+			want:    summary{Provider: "jenkins", Tag: "v2.0.0", Commit: "abc"},
+			sources: map[string]string{FieldTag: "gitlabBranch"},
+		},
+		"jenkins ghprb pull request from a fork": {
+			env: map[string]string{"JENKINS_URL": "https://ci/", "BUILD_ID": "7", "GIT_COMMIT": "abc", "ghprbPullId": "31",
+				"ghprbSourceBranch": "fix", "ghprbTargetBranch": "master", "ghprbGhRepository": "acme/webapp",
+				"ghprbAuthorRepoGitUrl": "https://github.com/someone/webapp.git"},
+			want:    summary{Provider: "jenkins", Branch: "fix", BaseBranch: "master", PullRequest: "31", Commit: "abc", Fork: true},
+			sources: map[string]string{FieldFork: "ghprbAuthorRepoGitUrl+ghprbGhRepository"},
+		},
+
+		// Jenkins tag builds through the Git plugin.
+		"jenkins GIT_BRANCH origin/tags/X is tag X when git finds it at HEAD": {
+			env:     map[string]string{"JENKINS_URL": "https://ci/", "BUILD_ID": "1", "GIT_BRANCH": "origin/tags/v1.2.0", "GIT_COMMIT": "abc"},
+			git:     &fakeGit{commit: gitCommit, tags: []string{"v1.2.0", "v1.1.0"}},
+			want:    summary{Provider: "jenkins", Tag: "v1.2.0", Commit: "abc"},
+			sources: map[string]string{FieldTag: "GIT_BRANCH+git"},
+		},
+		"jenkins GIT_BRANCH origin/tags/X without git is tag X": {
+			env:     map[string]string{"JENKINS_URL": "https://ci/", "BUILD_ID": "1", "GIT_BRANCH": "origin/tags/v1.2.0", "GIT_COMMIT": "abc"},
+			git:     brokenGit(),
+			want:    summary{Provider: "jenkins", Tag: "v1.2.0", Commit: "abc"},
+			sources: map[string]string{FieldTag: "GIT_BRANCH"},
+		},
+		"jenkins GIT_BRANCH origin/tags/X is branch tags/X when no such tag is at HEAD": {
+			env:     map[string]string{"JENKINS_URL": "https://ci/", "BUILD_ID": "1", "GIT_BRANCH": "origin/tags/v1.2.0", "GIT_COMMIT": "abc"},
+			git:     &fakeGit{commit: gitCommit, tags: []string{"v1.1.0"}},
+			want:    summary{Provider: "jenkins", Branch: "tags/v1.2.0", Commit: "abc"},
+			sources: map[string]string{FieldBranch: "GIT_BRANCH"},
+		},
+		"jenkins GIT_BRANCH refs/remotes/origin/tags/X": {
+			env:  map[string]string{"JENKINS_URL": "https://ci/", "BUILD_ID": "1", "GIT_BRANCH": "refs/remotes/origin/tags/v1.2.0", "GIT_COMMIT": "abc"},
+			git:  &fakeGit{commit: gitCommit, tags: []string{"v1.2.0"}},
+			want: summary{Provider: "jenkins", Tag: "v1.2.0", Commit: "abc"},
+		},
+		"jenkins GIT_BRANCH refs/tags/X is tag X": {
+			env:     map[string]string{"JENKINS_URL": "https://ci/", "BUILD_ID": "1", "GIT_BRANCH": "refs/tags/v1.2.0", "GIT_COMMIT": "abc"},
+			want:    summary{Provider: "jenkins", Tag: "v1.2.0", Commit: "abc"},
+			sources: map[string]string{FieldTag: "GIT_BRANCH"},
+		},
+		"jenkins branch named tags-something is a branch": {
+			env:  map[string]string{"JENKINS_URL": "https://ci/", "BUILD_ID": "1", "GIT_BRANCH": "origin/tagsfix", "GIT_COMMIT": "abc"},
+			want: summary{Provider: "jenkins", Branch: "tagsfix", Commit: "abc"},
+		},
+
+		// TeamCity pull requests.
+		"teamcity pull request from the Pull Requests feature": {
+			env: map[string]string{"TEAMCITY_VERSION": "2024.03", "BUILD_VCS_NUMBER": "abc"},
+			props: "teamcity.build.branch=pull/42\nteamcity.pullRequest.number=42\n" +
+				"teamcity.pullRequest.source.branch=feature/x\nteamcity.pullRequest.target.branch=refs/heads/main\n",
+			git:  &fakeGit{commit: gitCommit, branch: "main"},
+			want: summary{Provider: "teamcity", Branch: "feature/x", BaseBranch: "main", PullRequest: "42", Commit: "abc", Fork: true},
+			sources: map[string]string{FieldPullRequest: "TEAMCITY_BUILD_PROPERTIES_FILE:teamcity.pullRequest.number",
+				FieldFork: SourceForkAssumed},
+		},
+		"teamcity branch pull/N alone is a pull request": {
+			env:     map[string]string{"TEAMCITY_VERSION": "2024.03", "BUILD_VCS_NUMBER": "abc"},
+			props:   "teamcity.build.branch=pull/42\n",
+			want:    summary{Provider: "teamcity", PullRequest: "42", Commit: "abc", Fork: true},
+			sources: map[string]string{FieldPullRequest: "TEAMCITY_BUILD_PROPERTIES_FILE:teamcity.build.branch"},
+		},
+		"teamcity gitlab merge request branch": {
+			env:   map[string]string{"TEAMCITY_VERSION": "2024.03", "BUILD_VCS_NUMBER": "abc"},
+			props: "teamcity.build.branch=merge-requests/7\n",
+			want:  summary{Provider: "teamcity", PullRequest: "7", Commit: "abc", Fork: true},
+		},
+
+		// CircleCI without CIRCLE_PULL_REQUEST (GitHub App, GitLab).
+		"circleci pull/N branch is a pull request treated as a fork": {
+			env:     map[string]string{"CIRCLECI": "true", "CIRCLE_BRANCH": "pull/9", "CIRCLE_SHA1": "abc"},
+			want:    summary{Provider: "circleci", Branch: "pull/9", PullRequest: "9", Commit: "abc", Fork: true},
+			sources: map[string]string{FieldPullRequest: "CIRCLE_BRANCH", FieldFork: SourceForkAssumed},
+		},
+		"circleci pull request URL without CIRCLE_PR variables is known not to be a fork": {
+			env: map[string]string{"CIRCLECI": "true", "CIRCLE_BRANCH": "feature",
+				"CIRCLE_PULL_REQUEST": "https://github.com/acme/webapp/pull/10", "CIRCLE_SHA1": "abc"},
+			want:    summary{Provider: "circleci", Branch: "feature", PullRequest: "10", Commit: "abc"},
+			sources: map[string]string{FieldFork: ""},
+		},
+
+		// A fork signal that says "not a fork" is an answer too.
+		"azure ISFORK False is not a fork": {
+			env: map[string]string{"TF_BUILD": "True", "BUILD_REASON": "PullRequest", "SYSTEM_PULLREQUEST_PULLREQUESTNUMBER": "4",
+				"SYSTEM_PULLREQUEST_SOURCEBRANCH": "feature", "SYSTEM_PULLREQUEST_TARGETBRANCH": "main",
+				"SYSTEM_PULLREQUEST_ISFORK": "False", "BUILD_SOURCEVERSION": "abc"},
+			want: summary{Provider: "azure", Branch: "feature", BaseBranch: "main", PullRequest: "4", Commit: "abc"},
+		},
+		"buildkite pull request repo equal to the repo is not a fork": {
+			env: map[string]string{"BUILDKITE": "true", "BUILDKITE_BRANCH": "fix", "BUILDKITE_PULL_REQUEST": "12",
+				"BUILDKITE_PULL_REQUEST_REPO": "https://github.com/acme/webapp.git", "BUILDKITE_REPO": "git@github.com:acme/webapp.git",
+				"BUILDKITE_COMMIT": "abc"},
+			want: summary{Provider: "buildkite", Branch: "fix", PullRequest: "12", Commit: "abc"},
+		},
+
+		// A CI whose event says tag but names none: the tag at HEAD wins.
+		"drone tag event without DRONE_TAG takes the tag at HEAD over git's branch": {
+			env:     map[string]string{"DRONE": "true", "DRONE_BUILD_EVENT": "tag", "DRONE_COMMIT_SHA": "abc"},
+			git:     &fakeGit{commit: gitCommit, branch: "master", tags: []string{"v1.0.0"}},
+			want:    summary{Provider: "drone", Tag: "v1.0.0", Commit: "abc"},
+			sources: map[string]string{FieldTag: SourceGit},
+		},
+		"drone tag event with no tag at HEAD names no branch": {
+			env:      map[string]string{"DRONE": "true", "DRONE_BUILD_EVENT": "tag", "DRONE_COMMIT_SHA": "abc"},
+			git:      &fakeGit{commit: gitCommit, branch: "master"},
+			want:     summary{Provider: "drone", Commit: "abc"},
+			gitCalls: []string{"TagsAtHead"},
+		},
+		"woodpecker tag event without CI_COMMIT_TAG takes the tag at HEAD": {
+			env:  map[string]string{"CI": "woodpecker", "CI_PIPELINE_EVENT": "tag", "CI_COMMIT_SHA": "abc"},
+			git:  &fakeGit{commit: gitCommit, branch: "master", tags: []string{"v1.0.0"}},
+			want: summary{Provider: "woodpecker", Tag: "v1.0.0", Commit: "abc"},
+		},
+		"semaphore tag ref type without a tag name takes the tag at HEAD": {
+			env:  map[string]string{"SEMAPHORE": "true", "SEMAPHORE_GIT_REF_TYPE": "tag", "SEMAPHORE_GIT_SHA": "abc"},
+			git:  &fakeGit{commit: gitCommit, branch: "master", tags: []string{"v1.0.0"}},
+			want: summary{Provider: "semaphore", Tag: "v1.0.0", Commit: "abc"},
+		},
+		"appveyor APPVEYOR_REPO_TAG true without a name takes the tag at HEAD": {
+			env:  map[string]string{"APPVEYOR": "True", "APPVEYOR_REPO_TAG": "true", "APPVEYOR_REPO_BRANCH": "v1.0.0", "APPVEYOR_REPO_COMMIT": "abc"},
+			git:  &fakeGit{commit: gitCommit, branch: "master", tags: []string{"v1.0.0"}},
+			want: summary{Provider: "appveyor", Tag: "v1.0.0", Commit: "abc"},
+		},
+		"github tag ref type names its tag": {
+			env:  map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_REF_TYPE": "tag", "GITHUB_REF_NAME": "v1.0.0", "GITHUB_SHA": "abc"},
+			want: summary{Provider: "github", Tag: "v1.0.0", Commit: "abc"},
+		},
+
+		// The six CIs added from their vendors' docs.
+		"bitrise BITRISE_PULL_REQUEST false is not a pull request": {
+			env:  map[string]string{"BITRISE_IO": "true", "BITRISE_GIT_BRANCH": "main", "BITRISE_PULL_REQUEST": "false", "BITRISE_GIT_COMMIT": "abc"},
+			want: summary{Provider: "bitrise", Branch: "main", Commit: "abc"},
+		},
+		"bitrise pull request without the repository URLs is treated as a fork": {
+			env: map[string]string{"BITRISE_IO": "true", "BITRISE_GIT_BRANCH": "feature", "BITRISEIO_GIT_BRANCH_DEST": "main",
+				"BITRISE_PULL_REQUEST": "5", "BITRISE_GIT_COMMIT": "abc"},
+			want: summary{Provider: "bitrise", Branch: "feature", BaseBranch: "main", PullRequest: "5", Commit: "abc", Fork: true},
+		},
+		"appveyor pull request reports the target branch as APPVEYOR_REPO_BRANCH": {
+			env: map[string]string{"APPVEYOR": "True", "APPVEYOR_REPO_BRANCH": "master", "APPVEYOR_PULL_REQUEST_NUMBER": "6",
+				"APPVEYOR_PULL_REQUEST_HEAD_REPO_BRANCH": "feature", "APPVEYOR_PULL_REQUEST_HEAD_REPO_NAME": "acme/webapp",
+				"APPVEYOR_REPO_NAME": "acme/webapp", "APPVEYOR_REPO_COMMIT": "abc"},
+			want:    summary{Provider: "appveyor", Branch: "feature", BaseBranch: "master", PullRequest: "6", Commit: "abc"},
+			sources: map[string]string{FieldBaseBranch: "APPVEYOR_REPO_BRANCH"},
+		},
+		"appveyor tag build does not report APPVEYOR_REPO_BRANCH": {
+			env: map[string]string{"APPVEYOR": "True", "APPVEYOR_REPO_BRANCH": "v2.0.0", "APPVEYOR_REPO_TAG": "true",
+				"APPVEYOR_REPO_TAG_NAME": "v2.0.0", "APPVEYOR_REPO_COMMIT": "abc"},
+			want: summary{Provider: "appveyor", Tag: "v2.0.0", Commit: "abc"},
+		},
+		"semaphore pull request reports the target branch as SEMAPHORE_GIT_BRANCH": {
+			env: map[string]string{"SEMAPHORE": "true", "SEMAPHORE_GIT_REF_TYPE": "pull-request", "SEMAPHORE_GIT_BRANCH": "master",
+				"SEMAPHORE_GIT_PR_BRANCH": "feature", "SEMAPHORE_GIT_PR_NUMBER": "7", "SEMAPHORE_GIT_PR_SLUG": "someone/webapp",
+				"SEMAPHORE_GIT_REPO_SLUG": "acme/webapp", "SEMAPHORE_GIT_SHA": "merge"},
+			want:    summary{Provider: "semaphore", Branch: "feature", BaseBranch: "master", PullRequest: "7", Commit: "merge", Fork: true},
+			sources: map[string]string{FieldFork: "SEMAPHORE_GIT_PR_SLUG+SEMAPHORE_GIT_REPO_SLUG"},
+		},
+		"semaphore pull request number from SEMAPHORE_GIT_REF": {
+			env: map[string]string{"SEMAPHORE": "true", "SEMAPHORE_GIT_REF_TYPE": "pull-request", "SEMAPHORE_GIT_REF": "refs/pull/8/merge",
+				"SEMAPHORE_GIT_BRANCH": "master", "SEMAPHORE_GIT_SHA": "merge"},
+			want: summary{Provider: "semaphore", BaseBranch: "master", PullRequest: "8", Commit: "merge", Fork: true},
+		},
+		"codefresh CF_BRANCH with CF_BASE_BRANCH is a branch when git finds no such tag": {
+			env:     map[string]string{"CF_BUILD_ID": "1", "CF_BRANCH": "release", "CF_BASE_BRANCH": "main", "CF_REVISION": "abc"},
+			git:     &fakeGit{commit: gitCommit, tags: []string{"v1.0.0"}},
+			want:    summary{Provider: "codefresh", Branch: "release", Commit: "abc"},
+			sources: map[string]string{FieldBranch: "CF_BRANCH+CF_BASE_BRANCH"},
+		},
+		"codefresh pull request without CF_PULL_REQUEST_IS_FORK is treated as a fork": {
+			env: map[string]string{"CF_BUILD_ID": "1", "CF_BRANCH": "feature", "CF_PULL_REQUEST_NUMBER": "9",
+				"CF_PULL_REQUEST_TARGET": "main", "CF_REVISION": "abc"},
+			want: summary{Provider: "codefresh", Branch: "feature", BaseBranch: "main", PullRequest: "9", Commit: "abc", Fork: true},
+		},
+		"cirrus pull request does not report CIRRUS_BRANCH pull/N": {
+			env: map[string]string{"CIRRUS_CI": "true", "CIRRUS_BRANCH": "pull/10", "CIRRUS_PR": "10", "CIRRUS_HEAD_BRANCH": "feature",
+				"CIRRUS_BASE_BRANCH": "master", "CIRRUS_CHANGE_IN_REPO": "abc"},
+			want: summary{Provider: "cirrus", Branch: "feature", BaseBranch: "master", PullRequest: "10", Commit: "abc", Fork: true},
+		},
+		"bamboo branch without a pull request": {
+			env:  map[string]string{"bamboo_buildKey": "P-J", "bamboo_planRepository_branchName": "develop", "bamboo_planRepository_revision": "abc"},
+			want: summary{Provider: "bamboo", Branch: "develop", Commit: "abc"},
+		},
+		"bamboo names no tag: git's tag at a detached HEAD": {
+			env:  map[string]string{"bamboo_buildKey": "P-J", "bamboo_planRepository_revision": "abc"},
+			git:  &fakeGit{commit: gitCommit, tags: []string{"v3.0.0"}},
+			want: summary{Provider: "bamboo", Tag: "v3.0.0", Commit: "abc"},
+		},
+		"the new CIs come before the generic one": {
+			env:  map[string]string{"CI": "true", "BUILD_NUMBER": "5", "APPVEYOR": "True", "APPVEYOR_REPO_BRANCH": "main", "APPVEYOR_REPO_COMMIT": "abc"},
+			want: summary{Provider: "appveyor", Branch: "main", Commit: "abc"},
+		},
+
 		"bitbucket tag build has empty branch": {
 			env:  map[string]string{"BITBUCKET_BUILD_NUMBER": "5", "BITBUCKET_TAG": "v1.0.0", "BITBUCKET_COMMIT": "abc"},
 			want: summary{Provider: "bitbucket", Tag: "v1.0.0", Commit: "abc"},

@@ -54,6 +54,7 @@ func (woodpecker) Context(ctx context.Context, l Lookuper) (Context, error) {
 		c.set(FieldBaseBranch, v.CommitBranch, "CI_COMMIT_BRANCH")
 		return c, nil
 	}
+	c.tagEvent = v.Event == "tag"
 	if c.set(FieldTag, v.Tag, "CI_COMMIT_TAG") {
 		return c, nil
 	}
@@ -61,8 +62,8 @@ func (woodpecker) Context(ctx context.Context, l Lookuper) (Context, error) {
 		c.set(FieldTag, name, "CI_COMMIT_REF")
 		return c, nil
 	}
-	if v.Event == "tag" {
-		return c, nil
+	if c.tagEvent {
+		return c, nil // woodpecker exec --event tag may name no tag: Detect takes git's tag at HEAD
 	}
 	c.set(FieldBranch, v.CommitBranch, "CI_COMMIT_BRANCH")
 	if kind == refBranch {

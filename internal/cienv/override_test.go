@@ -1,0 +1,98 @@
+package cienv
+
+import (
+	"testing"
+
+	"github.com/sethvargo/go-envconfig"
+	"github.com/stretchr/testify/require"
+)
+
+func TestOverrides(t *testing.T) {
+	t.Parallel()
+	tagBuild := map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_REF": "refs/tags/v1.0.0", "GITHUB_SHA": "abc"}
+	forkPR := map[string]string{"TRAVIS": "true", "TRAVIS_BRANCH": "main", "TRAVIS_PULL_REQUEST": "7",
+		"TRAVIS_PULL_REQUEST_BRANCH": "patch", "TRAVIS_PULL_REQUEST_SLUG": "someone/webapp", "TRAVIS_REPO_SLUG": "acme/webapp",
+		"TRAVIS_COMMIT": "abc"}
+	tests := map[string]struct {
+		env      map[string]string
+		o        Overrides
+		git      *fakeGit
+		want     summary
+		sources  map[string]string
+		gitCalls []string
+	}{
+		"a branch replaces the CI's tag": {
+			env:     tagBuild,
+			o:       Overrides{Branch: Override{"release", "CONVOX_CI_BRANCH"}},
+			want:    summary{Provider: "github", Branch: "release", Commit: "abc"},
+			sources: map[string]string{FieldBranch: "CONVOX_CI_BRANCH", FieldTag: ""},
+		},
+		"a tag replaces the CI's branch": {
+			env:     map[string]string{"CIRCLECI": "true", "CIRCLE_BRANCH": "main", "CIRCLE_SHA1": "abc"},
+			o:       Overrides{Tag: Override{"v2.0.0", "--tag"}},
+			want:    summary{Provider: "circleci", Tag: "v2.0.0", Commit: "abc"},
+			sources: map[string]string{FieldTag: "--tag"},
+		},
+		"a pull request replaces the CI's ref and is treated as a fork": {
+			env:     map[string]string{"CIRCLECI": "true", "CIRCLE_BRANCH": "feature", "CIRCLE_SHA1": "abc"},
+			o:       Overrides{PullRequest: Override{"12", "CONVOX_CI_PULL_REQUEST"}, Branch: Override{"feature", "CONVOX_CI_BRANCH"}},
+			want:    summary{Provider: "circleci", Branch: "feature", PullRequest: "12", Commit: "abc", Fork: true},
+			sources: map[string]string{FieldPullRequest: "CONVOX_CI_PULL_REQUEST", FieldFork: SourceForkAssumed},
+		},
+		"a pull request URL is read as its number": {
+			env:  map[string]string{"CIRCLECI": "true", "CIRCLE_SHA1": "abc"},
+			o:    Overrides{PullRequest: Override{"https://github.com/acme/webapp/pull/34", "CONVOX_CI_PULL_REQUEST"}},
+			want: summary{Provider: "circleci", PullRequest: "34", Commit: "abc", Fork: true},
+		},
+		"a branch override drops the CI's fork pull request": {
+			env:  forkPR,
+			o:    Overrides{Branch: Override{"main", "CONVOX_CI_BRANCH"}},
+			want: summary{Provider: "travis", Branch: "main", Commit: "abc"},
+		},
+		"the commit alone replaces only the commit": {
+			env:      tagBuild,
+			o:        Overrides{Commit: Override{"def", "--commit"}},
+			git:      &fakeGit{commit: gitCommit, branch: "main"},
+			want:     summary{Provider: "github", Tag: "v1.0.0", Commit: "def"},
+			sources:  map[string]string{FieldCommit: "--commit", FieldTag: "GITHUB_REF"},
+			gitCalls: []string{},
+		},
+		"a ref override on an unknown CI keeps git out of the ref": {
+			env:      map[string]string{"CI": "true"},
+			o:        Overrides{Tag: Override{"v3.0.0", "CONVOX_CI_TAG"}},
+			git:      &fakeGit{commit: gitCommit, branch: "main"},
+			want:     summary{Provider: "generic", Tag: "v3.0.0", Commit: gitCommit},
+			gitCalls: []string{"Commit"},
+		},
+		"blank overrides change nothing": {
+			env:  tagBuild,
+			o:    Overrides{Branch: Override{"  ", "CONVOX_CI_BRANCH"}, Commit: Override{"", "--commit"}},
+			want: summary{Provider: "github", Tag: "v1.0.0", Commit: "abc"},
+		},
+		"refs/heads/ is stripped from an overridden branch": {
+			env:  map[string]string{},
+			o:    Overrides{Branch: Override{"refs/heads/main", "CONVOX_CI_BRANCH"}},
+			want: summary{Provider: "local", Branch: "main", Commit: gitCommit},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			git := detachedGit()
+			if tc.git != nil {
+				g := *tc.git
+				git = &g
+			}
+			got, err := DetectWith(t.Context(), envconfig.MapLookuper(tc.env), git, tc.o)
+			require.NoError(t, err)
+			requireInvariants(t, got)
+			require.Equal(t, tc.want, summarise(got))
+			for k, v := range tc.sources {
+				require.Equal(t, v, got.Sources[k], "source of %s", k)
+			}
+			if tc.gitCalls != nil {
+				require.Equal(t, tc.gitCalls, append([]string{}, git.calls...))
+			}
+		})
+	}
+}
