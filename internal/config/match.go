@@ -22,8 +22,8 @@ type Match struct {
 // Match chooses the target for the build c describes. A tag build matches
 // tags patterns; a branch build matches branches patterns; a pull request
 // matches the branches patterns of targets with pull_requests: true against
-// the branch it targets (c.BaseBranch); a pull request from a fork never
-// matches. When several targets match, the first in file order wins and
+// the branch it targets (c.BaseBranch); a pull request from a fork, or whose
+// CI cannot tell whether it comes from one, never matches. When several targets match, the first in file order wins and
 // Also names the others.
 //
 // Nothing matching is not an error: Target is nil and Reason says why. The
@@ -39,6 +39,9 @@ func (f *File) Match(c cienv.Context) (Match, error) {
 	)
 	switch {
 	case c.IsPullRequest():
+		if c.ForkAssumed() {
+			return Match{Reason: fmt.Sprintf("pull request #%s does not deploy: %s does not say whether it comes from a fork, so it is treated as one (pull requests from forks never deploy)", c.PullRequest, c.Provider)}, nil
+		}
 		if c.Fork {
 			return Match{Reason: fmt.Sprintf("pull requests from forks never deploy (pull request #%s comes from a fork)", c.PullRequest)}, nil
 		}

@@ -78,6 +78,11 @@ func TestMatch(t *testing.T) {
 			ctx:    cienv.Context{Branch: "master", PullRequest: "15", BaseBranch: "master", Fork: true},
 			reason: "pull requests from forks never deploy (pull request #15 comes from a fork)",
 		},
+		"pull request whose CI cannot tell a fork": {
+			ctx: cienv.Context{Provider: "drone", Branch: "fix", PullRequest: "16", BaseBranch: "master", Fork: true,
+				Sources: map[string]string{cienv.FieldFork: cienv.SourceForkAssumed}},
+			reason: "pull request #16 does not deploy: drone does not say whether it comes from a fork, so it is treated as one (pull requests from forks never deploy)",
+		},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
