@@ -44,6 +44,9 @@ func decide(rt *runtime, g *Globals, dir string) (*decision, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The ${VAR}s of env values and run commands are secrets from the moment
+	// the file is read, before any step runs.
+	rt.secrets.Add(f.Secrets()...)
 	m, err := f.Match(c)
 	if errors.Is(err, config.ErrNoRef) {
 		return nil, usagef("%v: run in a git checkout, or in a CI whose variables name the branch or tag (see `convox-ci plan`)", err)
@@ -120,6 +123,9 @@ type planJSON struct {
 	Config      string            `json:"config"`
 }
 
+// Run prints the decision. It is written from values and never redacted:
+// steps show a run command as written (${VAR}s unexpanded) and env steps
+// only their keys, so no secret is in it.
 func (c *planCmd) Run(rt *runtime, g *Globals) error {
 	d, err := decide(rt, g, c.Dir)
 	if err != nil {
@@ -141,7 +147,7 @@ func (c *planCmd) Run(rt *runtime, g *Globals) error {
 	}
 	if c.JSON {
 		b, _ := json.MarshalIndent(p, "", "  ")
-		fmt.Fprintln(rt.stdout, rt.secrets.String(string(b)))
+		fmt.Fprintln(rt.stdout, string(b))
 		return nil
 	}
 	var b strings.Builder
@@ -176,7 +182,7 @@ func (c *planCmd) Run(rt *runtime, g *Globals) error {
 			fmt.Fprintf(&b, "  %d. %s\n", i+1, s)
 		}
 	}
-	fmt.Fprint(rt.stdout, rt.secrets.String(b.String()))
+	fmt.Fprint(rt.stdout, b.String())
 	return nil
 }
 

@@ -104,6 +104,7 @@ func (c *envSetCmd) Run(rt *runtime, g *Globals) error {
 	if err != nil {
 		return err
 	}
+	secretValues(rt, vars)
 	st, err := g.state(rt, "", "")
 	if err != nil {
 		return err
@@ -154,6 +155,13 @@ func (c *envSetCmd) assignments(env lookupEnv) ([]steps.EnvVar, error) {
 		return nil, usagef("no values to set: pass KEY=VALUE arguments, --env-file or --from-env")
 	}
 	return vars, nil
+}
+
+// secretValues registers every value before anything is sent.
+func secretValues(rt *runtime, vars []steps.EnvVar) {
+	for _, v := range vars {
+		rt.secrets.Add(v.Value)
+	}
 }
 
 type releasesCmd struct {

@@ -27,6 +27,12 @@ type Target struct {
 	Timeout      time.Duration // the target's deadline, else the file's; 0 for none
 	Steps        []Step
 	Pos          Pos // where the target's name is
+	// Secrets are the values of the ${VAR}s in the target's env values and
+	// run commands: they come from the CI's environment, so they are
+	// secrets, to register before anything runs. A ${VAR} in rack, app or
+	// from names a place and is not here; values written literally in the
+	// file are in the repository and are not secrets.
+	Secrets Values
 
 	unresolved *Error // the first ${VAR} the environment could not fill
 }
@@ -59,7 +65,8 @@ type Step struct {
 	Kind string
 
 	Service string   // run
-	Command []string // run: the command's words
+	Command []string // run: the command's words, ${VAR}s expanded
+	Written []string // run: the command's words as written (${VAR}s unexpanded), to show
 	Release string   // run: the release to run against; "" for the app's current one
 
 	Replace bool     // env: the values are the whole environment
@@ -75,11 +82,16 @@ type Step struct {
 	Pos     Pos
 }
 
-// String describes the step for people, without any environment value.
+// String describes the step for people, without any environment value: a
+// run command as written, ${VAR}s unexpanded.
 func (s Step) String() string {
 	switch s.Kind {
 	case KindRun:
-		str := fmt.Sprintf("run %s: %s", s.Service, strings.Join(s.Command, " "))
+		words := s.Written
+		if words == nil {
+			words = s.Command
+		}
+		str := fmt.Sprintf("run %s: %s", s.Service, strings.Join(words, " "))
 		if s.Release != "" {
 			str += " (release " + s.Release + ")"
 		}
@@ -125,6 +137,35 @@ func (v EnvVar) MarshalJSON() ([]byte, error) {
 		Key   string `json:"key"`
 		Value string `json:"value"`
 	}{v.Key, "<redacted>"})
+}
+
+// Values are secret values: String, GoString and MarshalJSON show only how
+// many there are.
+type Values []string
+
+// String hides the values.
+func (v Values) String() string { return fmt.Sprintf("<%d secret values>", len(v)) }
+
+// GoString hides the values from %#v.
+func (v Values) GoString() string { return v.String() }
+
+// MarshalJSON hides the values from JSON output.
+func (v Values) MarshalJSON() ([]byte, error) { return json.Marshal(v.String()) }
+
+// Secrets are the values of the ${VAR}s in every target's env values and
+// run commands (Target.Secrets), each once.
+func (f *File) Secrets() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, t := range f.Targets {
+		for _, v := range t.Secrets {
+			if !seen[v] {
+				seen[v] = true
+				out = append(out, v)
+			}
+		}
+	}
+	return out
 }
 
 // Pos is a position in the rules file, both counted from 1.

@@ -32,10 +32,12 @@ func TestLoadFull(t *testing.T) {
 				Pos:          Pos{5, 3},
 				Steps: []Step{
 					{Kind: KindBuild, Pos: Pos{11, 9}},
-					{Kind: KindRun, Service: "web", Command: []string{"bin/migrate", "--to", "42", "two words"}, Timeout: 10 * time.Minute, Pos: Pos{12, 9}},
+					{Kind: KindRun, Service: "web", Command: []string{"bin/migrate", "--to", "42", "two words"},
+						Written: []string{"bin/migrate", "--to", "${MIGRATE_TO}", "two words"}, Timeout: 10 * time.Minute, Pos: Pos{12, 9}},
 					{Kind: KindPromote, Pos: Pos{13, 9}},
 					{Kind: KindExport, File: "build.tgz", Pos: Pos{14, 9}},
 				},
+				Secrets: Values{"42"},
 			},
 			{
 				Name:    "production",
@@ -51,6 +53,7 @@ func TestLoadFull(t *testing.T) {
 					}, Pos: Pos{21, 9}},
 					{Kind: KindPromote, Timeout: 2 * time.Minute, Pos: Pos{29, 9}},
 				},
+				Secrets: Values{secret}, // ${VAR}s in env values and run commands; rack and app name places
 			},
 			{
 				Name:     "review",
@@ -61,12 +64,14 @@ func TestLoadFull(t *testing.T) {
 				Pos:      Pos{30, 3},
 				Steps: []Step{
 					{Kind: KindDeploy, Timeout: 15 * time.Minute, Pos: Pos{34, 9}},
-					{Kind: KindRun, Service: "web", Command: []string{"bin/seed", "--fast", "42"}, Pos: Pos{35, 9}},
+					{Kind: KindRun, Service: "web", Command: []string{"bin/seed", "--fast", "42"}, Written: []string{"bin/seed", "--fast", "${MIGRATE_TO}"}, Pos: Pos{35, 9}},
 				},
+				Secrets: Values{"42"},
 			},
 		},
 	}
 	require.Equal(t, want, f)
+	require.Equal(t, []string{"42", secret}, f.Secrets(), "every target's ${VAR}s in env values and run commands, once; not rack's ${PROD_RACK}")
 	for i := range f.Targets {
 		require.NoError(t, f.Targets[i].Err())
 	}
@@ -100,7 +105,7 @@ func TestParseSmallForms(t *testing.T) {
 		"dollar not followed by a brace": {
 			data: yml("app: a", "targets:", "  s:", "    tags: [v*]", "    rack: r", "    steps:", "      - deploy", "      - run: {service: web, command: 'echo $HOME $$ $'}"),
 			want: Target{Name: "s", Tags: []string{"v*"}, Rack: "r", App: "a", Pos: Pos{3, 3},
-				Steps: []Step{{Kind: KindDeploy, Pos: Pos{7, 9}}, {Kind: KindRun, Service: "web", Command: []string{"echo", "$HOME", "$", "$"}, Pos: Pos{8, 9}}}},
+				Steps: []Step{{Kind: KindDeploy, Pos: Pos{7, 9}}, {Kind: KindRun, Service: "web", Command: []string{"echo", "$HOME", "$", "$"}, Written: []string{"echo", "$HOME", "$$", "$"}, Pos: Pos{8, 9}}}},
 		},
 	}
 	for name, tc := range tests {
@@ -213,6 +218,8 @@ func TestStepString(t *testing.T) {
 	}{
 		"build":  {Step{Kind: KindBuild}, "build"},
 		"run":    {Step{Kind: KindRun, Service: "web", Command: []string{"bin/migrate", "--all"}}, "run web: bin/migrate --all"},
+		"run as written": {Step{Kind: KindRun, Service: "web", Command: []string{"bin/migrate", "--url=postgres://x"}, Written: []string{"bin/migrate", "--url=${DATABASE_URL}"}},
+			"run web: bin/migrate --url=${DATABASE_URL}"},
 		"run at": {Step{Kind: KindRun, Service: "web", Command: []string{"x"}, Release: "RABC"}, "run web: x (release RABC)"},
 		"env":    {Step{Kind: KindEnv, Promote: true, Env: []EnvVar{{"A", "1"}}}, "env A then promote"},
 		"import": {Step{Kind: KindImport, From: "org/staging", FromApp: "app"}, "import from org/staging (app app)"},

@@ -210,7 +210,7 @@ func (l *loader) runStep(s *Step, head entry, fields map[string]entry) *Error {
 	if !ok {
 		return l.missing(head, KindRun, "command")
 	}
-	if s.Command, e = l.command(en); e != nil {
+	if s.Command, s.Written, e = l.command(en); e != nil {
 		return e
 	}
 	if en, ok := fields["release"]; ok {
@@ -222,11 +222,12 @@ func (l *loader) runStep(s *Step, head entry, fields map[string]entry) *Error {
 }
 
 // command reads a command: a line split like a shell would, or a list of
-// words. ${VAR}s are expanded in each word after splitting.
-func (l *loader) command(en entry) ([]string, *Error) {
+// words. ${VAR}s are expanded in each word after splitting; their values
+// are the target's secrets. It returns the words expanded and as written.
+func (l *loader) command(en entry) ([]string, []string, *Error) {
 	val, e := l.unwrap(en.val)
 	if e != nil {
-		return nil, e
+		return nil, nil, e
 	}
 	fix := "write command: bin/migrate --all, or a list: command: [bin/migrate, --all]"
 	var (
@@ -237,7 +238,7 @@ func (l *loader) command(en entry) ([]string, *Error) {
 	if line, ok := scalarText(val); ok {
 		w, problem := splitCommand(line)
 		if problem != "" {
-			return nil, l.errf(val, "close the quote, or write the command as a list of words", "command %s", problem)
+			return nil, nil, l.errf(val, "close the quote, or write the command as a list of words", "command %s", problem)
 		}
 		for range w {
 			nodes = append(nodes, val)
@@ -247,28 +248,28 @@ func (l *loader) command(en entry) ([]string, *Error) {
 		for _, it := range seq.Values {
 			it, e := l.unwrap(it)
 			if e != nil {
-				return nil, e
+				return nil, nil, e
 			}
 			w, ok := scalarText(it)
 			if !ok {
-				return nil, l.errf(it, fix, "each word of command must be a string, not %s", describe(it))
+				return nil, nil, l.errf(it, fix, "each word of command must be a string, not %s", describe(it))
 			}
 			words = append(words, w)
 			nodes = append(nodes, it)
 		}
 	} else if !isNull(val) {
-		return nil, l.errf(val, fix, "command must be a string or a list of words, not %s", describe(val))
+		return nil, nil, l.errf(val, fix, "command must be a string or a list of words, not %s", describe(val))
 	}
 	if len(words) == 0 {
-		return nil, l.errf(val, fix, "command is empty")
+		return nil, nil, l.errf(val, fix, "command is empty")
 	}
 	out := make([]string, len(words))
 	for i, w := range words {
-		if out[i], e = l.expandAt(nodes[i], w, !split); e != nil {
-			return nil, e
+		if out[i], e = l.expandSecret(nodes[i], w, !split); e != nil {
+			return nil, nil, e
 		}
 	}
-	return out, nil
+	return out, words, nil
 }
 
 func (l *loader) envStep(s *Step, head entry, fields map[string]entry) *Error {
@@ -325,7 +326,7 @@ func (l *loader) envStep(s *Step, head entry, fields map[string]entry) *Error {
 			return l.errf(vn, "write a single-line value (a block scalar | keeps a final line break; use |- or a quoted string)",
 				"the value of %s has a line break: Convox environment values are single lines", v.key)
 		}
-		value, e := l.expandAt(vn, raw, true)
+		value, e := l.expandSecret(vn, raw, true)
 		if e != nil {
 			return e
 		}

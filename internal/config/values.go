@@ -133,6 +133,25 @@ func (l *loader) expandAt(n ast.Node, s string, whole bool) (string, *Error) {
 	return "", e
 }
 
+// expandSecret expands s as expandAt does, and records the value of each
+// ${VAR} in the current target's Secrets: env values and run commands.
+func (l *loader) expandSecret(n ast.Node, s string, whole bool) (string, *Error) {
+	lookup := l.lookup
+	if lookup == nil || l.cur == nil {
+		return l.expandAt(n, s, whole)
+	}
+	t := l.cur
+	l.lookup = func(name string) (string, bool) {
+		v, ok := lookup(name)
+		if ok && v != "" && !contains(t.Secrets, v) {
+			t.Secrets = append(t.Secrets, v)
+		}
+		return v, ok
+	}
+	defer func() { l.lookup = lookup }()
+	return l.expandAt(n, s, whole)
+}
+
 // columnOffset is how many columns past n's position the byte off of its
 // value s is, when the source spells the value out as is; else 0.
 func columnOffset(n ast.Node, s string, off int) int {

@@ -20,6 +20,10 @@ type EnvVar struct {
 // is the whole environment (what a deploy key may do); without it the set
 // is merged into the latest release's environment. Values never reach the
 // log; keys do.
+// Its values are registered as secrets by whoever read them, before anything
+// runs (the command line's values, the rules file's ${VAR}s); a value
+// written literally in the rules file is no secret. Values read back from the
+// Rack (the current environment, when not replacing) are registered here.
 type Env struct {
 	Vars    []EnvVar
 	Replace bool
@@ -107,7 +111,6 @@ func (e Env) Run(ctx context.Context, st *pipeline.State) error {
 		if err := ValidateKey(v.Key); err != nil {
 			return err
 		}
-		st.Secrets.Add(v.Value)
 		keys = append(keys, v.Key)
 	}
 	vars := e.Vars

@@ -24,7 +24,7 @@ func FromConfig(t *config.Target, dir string) ([]pipeline.Step, error) {
 		case "promote":
 			step = Promote{}
 		case "run":
-			step = Run{Service: s.Service, Command: s.Command, Release: s.Release, Limit: s.Timeout}
+			step = Run{Service: s.Service, Command: s.Command, Written: s.Written, Release: s.Release, Limit: s.Timeout}
 		case "env":
 			vars := make([]EnvVar, len(s.Env))
 			for i, v := range s.Env {

@@ -18,12 +18,21 @@ import (
 type Run struct {
 	Service string
 	Command []string
+	Written []string // the command as the rules file writes it (${VAR}s unexpanded), to show; nil: Command
 	Release string        // "" runs against the release an earlier step made, else the active one
 	Limit   time.Duration // the process's lifetime on the Rack and the step's deadline; 0 = 1h
 	Stdin   io.Reader     // nil sends end of input at once, as with </dev/null
 }
 
-func (r Run) String() string { return "running " + r.Service + " " + strings.Join(r.Command, " ") }
+// String names the step in logs, the result and plan: the command as
+// written, so that a ${VAR}'s value never shows.
+func (r Run) String() string {
+	words := r.Written
+	if words == nil {
+		words = r.Command
+	}
+	return "running " + r.Service + " " + strings.Join(words, " ")
+}
 
 // Timeout is the step's deadline.
 func (r Run) Timeout() time.Duration { return r.limit() }
