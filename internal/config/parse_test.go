@@ -216,8 +216,8 @@ func TestStepString(t *testing.T) {
 		step Step
 		want string
 	}{
-		"build":  {Step{Kind: KindBuild}, "build"},
-		"run":    {Step{Kind: KindRun, Service: "web", Command: []string{"bin/migrate", "--all"}}, "run web: bin/migrate --all"},
+		"build": {Step{Kind: KindBuild}, "build"},
+		"run":   {Step{Kind: KindRun, Service: "web", Command: []string{"bin/migrate", "--all"}}, "run web: bin/migrate --all"},
 		"run as written": {Step{Kind: KindRun, Service: "web", Command: []string{"bin/migrate", "--url=postgres://x"}, Written: []string{"bin/migrate", "--url=${DATABASE_URL}"}},
 			"run web: bin/migrate --url=${DATABASE_URL}"},
 		"run at": {Step{Kind: KindRun, Service: "web", Command: []string{"x"}, Release: "RABC"}, "run web: x (release RABC)"},

@@ -18,7 +18,7 @@ import (
 type Run struct {
 	Service string
 	Command []string
-	Written []string // the command as the rules file writes it (${VAR}s unexpanded), to show; nil: Command
+	Written []string      // the command as the rules file writes it (${VAR}s unexpanded), to show; nil: Command
 	Release string        // "" runs against the release an earlier step made, else the active one
 	Limit   time.Duration // the process's lifetime on the Rack and the step's deadline; 0 = 1h
 	Stdin   io.Reader     // nil sends end of input at once, as with </dev/null
