@@ -165,7 +165,29 @@ func secretValues(rt *runtime, vars []steps.EnvVar) {
 }
 
 type releasesCmd struct {
-	Promote releasesPromoteCmd `cmd:"" help:"Promote a release and wait for it."`
+	Promote  releasesPromoteCmd  `cmd:"" help:"Promote a release and wait for it."`
+	Rollback releasesRollbackCmd `cmd:"" help:"Put an earlier build live again (a new release of that build with the current environment), and wait for it."`
+}
+
+type releasesRollbackCmd struct {
+	Release string `arg:"" optional:"" help:"The release whose build to put back (default: the build live before the active release's)."`
+	ID      bool   `name:"id" help:"Print only the new release id on stdout."`
+}
+
+func (c *releasesRollbackCmd) Run(rt *runtime, g *Globals) error {
+	st, err := g.state(rt, "", "")
+	if err != nil {
+		return err
+	}
+	err = rt.runSteps(st, steps.Rollback{Release: c.Release})
+	if err == nil {
+		if c.ID {
+			fmt.Fprint(rt.stdout, st.ReleaseID)
+		} else {
+			fmt.Fprintf(rt.stdout, "Build:   %s\nRelease: %s\n", st.BuildID, st.ReleaseID)
+		}
+	}
+	return err
 }
 
 type releasesPromoteCmd struct {

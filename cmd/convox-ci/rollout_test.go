@@ -56,3 +56,19 @@ func TestSupersededPromotionExits6(t *testing.T) {
 	require.NoError(t, json.Unmarshal(data, &r))
 	require.Equal(t, "superseded", r.Status)
 }
+
+func TestReleasesRollbackPutsThePreviousDeployLive(t *testing.T) {
+	t.Parallel()
+	rk := newRack(t, racksim.Options{})
+	res := rk.run(t, nil, "deploy", appDir(t))
+	require.Equal(t, 0, res.code, res.stderr)
+	previous := rk.sim.Rack("").Builds(testApp)[0].ID
+	res = rk.run(t, nil, "deploy", appDir(t))
+	require.Equal(t, 0, res.code, res.stderr)
+	res = rk.run(t, nil, "releases", "rollback", "--id")
+	require.Equal(t, 0, res.code, res.stderr)
+	app, _ := rk.sim.Rack("").App(testApp)
+	require.Equal(t, app.Release, res.stdout)
+	require.Equal(t, previous, rk.sim.Rack("").Releases(testApp)[0].Build, "the previous deploy's build is live again")
+	require.Contains(t, res.stderr, "rolling back to build "+previous)
+}
