@@ -48,8 +48,9 @@ type exitPanic struct{ code int }
 // inputs).
 func Main(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	env := lookupNonEmpty(getenv)
+	resolver := newEnvResolver(env)
 	if len(args) == 0 {
-		if line := firstEnv(env, "CONVOX_CI_COMMAND", "INPUT_COMMAND", "PLUGIN_COMMAND"); line != "" {
+		if _, line, ok := resolver.first("CONVOX_CI_COMMAND", "INPUT_COMMAND", "PLUGIN_COMMAND"); ok {
 			split, err := splitCommandLine(line)
 			if err != nil {
 				fmt.Fprintf(stderr, "convox-ci: CONVOX_CI_COMMAND: %v\n", err)
@@ -60,7 +61,6 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdin 
 	}
 
 	var cli CLI
-	resolver := newEnvResolver(env)
 	parser, err := kong.New(&cli,
 		kong.Name("convox-ci"),
 		kong.Description("Deploy to Convox from any CI."),
@@ -102,6 +102,9 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdin 
 	if err != nil {
 		fmt.Fprintf(stderr, "convox-ci: %v\n", err)
 		return exitUsage
+	}
+	for _, o := range resolver.overrides {
+		rt.log.Info().Str("input", o.input).Str("over", o.ambient).Msg("the step's input overrides the environment")
 	}
 	start := time.Now()
 	if cli.Timeout > 0 && kctx.Command() != "simulate" { // a server runs until interrupted
@@ -232,15 +235,6 @@ func (rt *runtime) stillRunning() string {
 		return fmt.Sprintf("The step %q may have reached the Rack.", step)
 	}
 	return "Nothing was left running on the Rack."
-}
-
-func firstEnv(env lookupEnv, names ...string) string {
-	for _, n := range names {
-		if v, ok := env(n); ok {
-			return v
-		}
-	}
-	return ""
 }
 
 // splitCommandLine splits a command line as a POSIX shell would split

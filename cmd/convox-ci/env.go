@@ -30,12 +30,20 @@ func (env lookupEnv) lookuper() envconfig.Lookuper {
 	return envconfig.LookuperFunc(func(name string) (string, bool) { return env(name) })
 }
 
-// envResolver fills a flag the command line left unset from the first of
-// the variables its `envs` tag names that is set.
+// envResolver fills a flag the command line left unset from the
+// variables its `envs` tag names. A CI step's own inputs (INPUT_* from a
+// GitHub step's with:, PLUGIN_* from Drone's and Woodpecker's settings:)
+// are the most specific setting and win over the ambient environment
+// (CONVOX_*, RACK_URL, which a job or a shell exports for every step).
 type envResolver struct {
-	env  lookupEnv
-	from map[string]string // flag name -> the variable that set it
+	env       lookupEnv
+	from      map[string]string // flag name -> the variable that set it
+	overrides []override        // inputs that won over a different ambient value
 }
+
+// override is an input that won over an ambient variable set to another
+// value.
+type override struct{ input, ambient string }
 
 func newEnvResolver(env lookupEnv) *envResolver {
 	return &envResolver{env: env, from: map[string]string{}}
@@ -44,13 +52,42 @@ func newEnvResolver(env lookupEnv) *envResolver {
 func (r *envResolver) Validate(*kong.Application) error { return nil }
 
 func (r *envResolver) Resolve(_ *kong.Context, _ *kong.Path, flag *kong.Flag) (any, error) {
-	for _, name := range envNames(flag.Value) {
-		if v, ok := r.env(name); ok {
-			r.from[flag.Name] = name
-			return v, nil
-		}
+	if name, v, ok := r.first(envNames(flag.Value)...); ok {
+		r.from[flag.Name] = name
+		return v, nil
 	}
 	return nil, nil
+}
+
+// first is the value of the first of names that is set, inputs before
+// ambient variables, and which variable it came from.
+func (r *envResolver) first(names ...string) (name, value string, ok bool) {
+	var inputs, ambient []string
+	for _, n := range names {
+		if isInput(n) {
+			inputs = append(inputs, n)
+		} else {
+			ambient = append(ambient, n)
+		}
+	}
+	for _, n := range append(inputs, ambient...) {
+		if v, set := r.env(n); set {
+			if isInput(n) {
+				for _, a := range ambient {
+					if av, aset := r.env(a); aset && av != v {
+						r.overrides = append(r.overrides, override{input: n, ambient: a})
+					}
+				}
+			}
+			return n, v, true
+		}
+	}
+	return "", "", false
+}
+
+// isInput is a variable a CI makes of a step's own input.
+func isInput(name string) bool {
+	return strings.HasPrefix(name, "INPUT_") || strings.HasPrefix(name, "PLUGIN_")
 }
 
 // explain adds the variable a bad value came from to kong's error, which

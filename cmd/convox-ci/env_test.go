@@ -30,7 +30,7 @@ func TestSettingsComeFromTheGivenEnvironment(t *testing.T) {
 		"INPUT_INSECURE_SKIP_VERIFY": "true", "CONVOX_CI_TIMEOUT": "5m",
 	}, "version")
 	require.NoError(t, err)
-	require.Equal(t, "rack.example.org", cli.Host, "the first name set wins")
+	require.Equal(t, "other.example.org", cli.Host, "the step's input wins over the ambient CONVOX_HOST")
 	require.Equal(t, []string{"plugin-app"}, cli.App)
 	require.True(t, cli.InsecureSkipVerify)
 	require.Equal(t, 5*time.Minute, cli.Timeout)
@@ -39,6 +39,32 @@ func TestSettingsComeFromTheGivenEnvironment(t *testing.T) {
 	cli, err = parseWith(t, map[string]string{"CONVOX_APP": "from-env"}, "version", "--app", "from-flag")
 	require.NoError(t, err)
 	require.Equal(t, []string{"from-flag"}, cli.App, "a flag wins over the environment")
+}
+
+// An input given to the step (GitHub's with:, Drone's settings:) is the most
+// specific setting: it wins over the ambient CONVOX_* whatever order the
+// names are listed in, and the override is recorded to be logged.
+func TestAStepsInputWinsOverTheAmbientEnvironment(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"CONVOX_APP": "a", "INPUT_APP": "b", "CONVOX_RACK": "org/x", "PLUGIN_RACK": "org/y", "CONVOX_CI_TIMEOUT": "5m", "INPUT_LOG_LEVEL": "warn"}
+	r := newEnvResolver(lookupNonEmpty(func(k string) string { return env[k] }))
+	var cli CLI
+	p, err := kong.New(&cli, kong.Resolvers(r))
+	require.NoError(t, err)
+	_, err = p.Parse([]string{"version"})
+	require.NoError(t, err)
+	require.Equal(t, []string{"b"}, cli.App)
+	require.Equal(t, "org/y", cli.Rack)
+	require.Equal(t, 5*time.Minute, cli.Timeout, "an input left unset leaves the ambient value")
+	require.Equal(t, "warn", cli.LogLevel)
+	require.ElementsMatch(t, []override{{input: "INPUT_APP", ambient: "CONVOX_APP"}, {input: "PLUGIN_RACK", ambient: "CONVOX_RACK"}}, r.overrides,
+		"only inputs that overrode a different ambient value are recorded")
+
+	_, command, _ := r.first("CONVOX_CI_COMMAND", "INPUT_COMMAND")
+	require.Empty(t, command)
+	env["CONVOX_CI_COMMAND"], env["INPUT_COMMAND"] = "version", "plan"
+	_, command, _ = r.first("CONVOX_CI_COMMAND", "INPUT_COMMAND")
+	require.Equal(t, "plan", command, "the command input too")
 }
 
 func TestABadValueFromTheEnvironmentNamesTheVariable(t *testing.T) {

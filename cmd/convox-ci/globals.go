@@ -20,11 +20,12 @@ import (
 	"github.com/convox-ci/convox-ci/internal/report"
 )
 
-// Globals are the settings every command shares. Each has a flag and an
-// environment variable, with the CI's own names (INPUT_* for GitHub
-// Actions, PLUGIN_* for Drone and Woodpecker) as fallbacks: the `envs` tag,
-// read by envResolver from the environment Main was given (never kong's
-// `env` tag, which reads the process environment).
+// Globals are the settings every command shares. Each has a flag and
+// environment variables, the `envs` tag, read by envResolver from the
+// environment Main was given (never kong's `env` tag, which reads the
+// process environment): its own CONVOX_* name and the CI's names for a
+// step's inputs (INPUT_* for GitHub Actions, PLUGIN_* for Drone and
+// Woodpecker), which win over CONVOX_*.
 type Globals struct {
 	Host               string           `help:"Rack or Console host: a host name as the Convox CLI takes it, or an https:// or http:// URL." envs:"CONVOX_HOST,INPUT_HOST,PLUGIN_HOST" placeholder:"HOST" group:"rack"`
 	Password           string           `help:"Rack API key, or a Console deploy key." envs:"CONVOX_PASSWORD,INPUT_PASSWORD,PLUGIN_PASSWORD" placeholder:"KEY" group:"rack"`

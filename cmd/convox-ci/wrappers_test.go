@@ -58,18 +58,16 @@ func (e *testEnv) runProcess(t *testing.T, dir string, env map[string]string, na
 
 func TestGitHubActionInputs(t *testing.T) {
 	t.Parallel()
-	actionYML, err := filepath.Abs("../../action.yml")
-	require.NoError(t, err)
+	actionYML := actionYMLPath(t)
 	rk := consoleRack(t)
 	dir := repo(t, rk)
 	out := t.TempDir()
 	env := map[string]string{
 		"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "push", "GITHUB_REF": "refs/heads/master", "GITHUB_SHA": testSha,
 		"GITHUB_OUTPUT": filepath.Join(out, "output"), "GITHUB_STEP_SUMMARY": filepath.Join(out, "summary"),
-		// action.yml hands every input over, unset ones as "".
-		"INPUT_HOST": rk.url, "INPUT_PASSWORD": testPassword, "INPUT_RACK": "", "INPUT_APP": "",
-		"INPUT_COMMAND": "", "INPUT_CONFIG": "convox-ci.yml", "INPUT_TIMEOUT": "5m", "INPUT_RESULT_FILE": filepath.Join(out, "new", "dir", "result.json"),
-		"INPUT_LOG_FORMAT": "auto", "INPUT_LOG_LEVEL": "info", "INPUT_CA_FILE": "", "INPUT_INSECURE_SKIP_VERIFY": "false",
+	}
+	for k, v := range actionInputs(t, map[string]string{"host": rk.url, "password": testPassword, "timeout": "5m", "result_file": filepath.Join(out, "new", "dir", "result.json")}) {
+		env[k] = v
 	}
 	res := rk.runProcess(t, dir, env, os.Args[0])
 	resultFile := filepath.Join(out, "new", "dir", "result.json")
@@ -97,6 +95,67 @@ func TestGitHubActionInputs(t *testing.T) {
 		require.Contains(t, action.Outputs, k, "action.yml does not declare the output %q", k)
 	}
 	require.Subset(t, written, []string{"status", "commit", "target", "rack", "app", "build_id", "release_id"}, "a deploy writes every output")
+}
+
+// actionInputs is the INPUT_* environment GitHub hands action.yml's
+// container: every input, the given value, else its default, else "".
+func actionInputs(t *testing.T, with map[string]string) map[string]string {
+	t.Helper()
+	var action struct {
+		Inputs map[string]struct {
+			Default *string `yaml:"default"`
+		} `yaml:"inputs"`
+	}
+	require.NoError(t, yaml.Unmarshal([]byte(readFile(t, actionYMLPath(t))), &action))
+	env := map[string]string{}
+	for id, in := range action.Inputs {
+		v := ""
+		if in.Default != nil {
+			v = *in.Default
+		}
+		if w, ok := with[id]; ok {
+			v = w
+		}
+		env["INPUT_"+strings.ToUpper(id)] = v
+	}
+	for id := range with {
+		require.Contains(t, action.Inputs, id, "action.yml has no input %q", id)
+	}
+	return env
+}
+
+func actionYMLPath(t *testing.T) string {
+	t.Helper()
+	p, err := filepath.Abs("../../action.yml")
+	require.NoError(t, err)
+	return p
+}
+
+// A step's with: is the most specific setting: it wins over the job's
+// CONVOX_* (the log says so), while an input left unset leaves the job's
+// value alone (GitHub passes a default as if given, so action.yml has none
+// that repeat the binary's).
+func TestGitHubInputWinsOverTheJobsEnvironment(t *testing.T) {
+	t.Parallel()
+	rk := newRack(t, racksim.Options{Apps: []string{testApp, "job-app"}})
+	env := map[string]string{
+		"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "push", "GITHUB_REF": "refs/heads/master", "GITHUB_SHA": testSha,
+		// the job's env:
+		"CONVOX_HOST": rk.url, "CONVOX_PASSWORD": testPassword, "CONVOX_APP": "job-app", "CONVOX_CI_LOG_FORMAT": "json", "CONVOX_CI_LOG_LEVEL": "info",
+	}
+	for k, v := range actionInputs(t, map[string]string{"app": testApp, "command": "deploy"}) {
+		env[k] = v
+	}
+	res := rk.runProcess(t, appDir(t), env, os.Args[0])
+	require.Equal(t, 0, res.code, res.stderr)
+	require.NotEmpty(t, rk.sim.Rack("").Promotions(testApp), "with: app deployed")
+	require.Len(t, rk.sim.Rack("").Builds("job-app"), 1, "the job's CONVOX_APP lost: it keeps only its seeded build")
+	require.Regexp(t, `"input":"INPUT_APP","over":"CONVOX_APP",.*"message":"the step's input overrides the environment"`, res.stderr)
+	for _, line := range strings.Split(strings.TrimSpace(res.stderr), "\n") {
+		if !strings.HasPrefix(line, "::") {
+			require.True(t, json.Valid([]byte(line)), "the job's CONVOX_CI_LOG_FORMAT=json holds (no input default overrides it): %s", line)
+		}
+	}
 }
 
 func TestGitHubActionCommandInput(t *testing.T) {
