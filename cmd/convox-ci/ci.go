@@ -7,37 +7,27 @@ import (
 	"fmt"
 	"io/fs"
 	"strings"
-	"time"
 
 	"github.com/convox-ci/convox-ci/internal/cienv"
 	"github.com/convox-ci/convox-ci/internal/config"
 	"github.com/convox-ci/convox-ci/internal/pipeline"
+	"github.com/convox-ci/convox-ci/internal/plan"
 	"github.com/convox-ci/convox-ci/internal/report"
-	"github.com/convox-ci/convox-ci/internal/steps"
 )
 
 type ciCmd struct {
 	Dir string `arg:"" optional:"" default:"." help:"Directory to build."`
 }
 
-// decision is what ci and plan decide from the CI context and the rules.
-type decision struct {
-	ctx    cienv.Context
-	file   *config.File
-	match  config.Match
-	app    string
-	rack   string
-	steps  []pipeline.Step
-	timing time.Duration
-}
-
-func decide(rt *runtime, g *Globals, dir string) (*decision, error) {
+// decide detects the CI, loads the rules file and decides; the result
+// records the decision.
+func decide(rt *runtime, g *Globals, dir string) (*plan.Plan, error) {
 	c, err := cienv.Detect(rt.ctx, rt.env.lookuper(), cienv.NewGit(dir))
 	if err != nil {
 		return nil, fmt.Errorf("detecting the CI: %w", err)
 	}
-	rt.result.Provider, rt.result.Branch, rt.result.Tag, rt.result.Commit, rt.result.PullRequest = c.Provider, c.Branch, c.Tag, c.Commit, c.PullRequest
-	f, err := config.Load(g.Config, rt.env)
+	rt.recordCI(c)
+	rules, err := config.Load(g.Config, rt.env)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, usagef("no rules file at %s: write one (see examples/convox-ci.yml) or name it with --config / CONVOX_CI_CONFIG", g.Config)
 	}
@@ -46,57 +36,45 @@ func decide(rt *runtime, g *Globals, dir string) (*decision, error) {
 	}
 	// The ${VAR}s of env values and run commands are secrets from the moment
 	// the file is read, before any step runs.
-	rt.secrets.Add(f.Secrets()...)
-	m, err := f.Match(c)
+	rt.secrets.Add(rules.Secrets()...)
+	p, err := plan.Decide(c, rules, dir)
 	if errors.Is(err, config.ErrNoRef) {
 		return nil, usagef("%v: run in a git checkout, or in a CI whose variables name the branch or tag (see `convox-ci plan`)", err)
 	}
 	if err != nil {
 		return nil, err
 	}
-	d := &decision{ctx: c, file: f, match: m}
-	if m.Target == nil {
-		return d, nil
+	if p.Deploys() {
+		rt.result.Target, rt.result.Rack, rt.result.App = p.Match.Target.Name, p.Rack, p.App
 	}
-	t := m.Target
-	d.app, d.rack = t.App, t.Rack
-	if d.app == "" {
-		d.app = f.App
-	}
-	d.steps, err = steps.FromConfig(t, dir)
-	if err != nil {
-		return nil, err
-	}
-	d.timing = t.Timeout
-	rt.result.Target, rt.result.Rack, rt.result.App = t.Name, d.rack, d.app
-	return d, nil
+	return p, nil
 }
 
 func (c *ciCmd) Run(rt *runtime, g *Globals) error {
-	d, err := decide(rt, g, c.Dir)
+	p, err := decide(rt, g, c.Dir)
 	if err != nil {
 		return err
 	}
-	log := rt.log.With().Str("provider", d.ctx.Provider).Logger()
-	if d.match.Target == nil {
-		rt.result.Status, rt.result.Reason = "skipped", d.match.Reason
-		log.Info().Str("ref", ref(d.ctx)).Msg("nothing to deploy: " + d.match.Reason)
+	log := rt.log.With().Str("provider", p.CI.Provider).Logger()
+	if !p.Deploys() {
+		rt.result.Status, rt.result.Reason = "skipped", p.Match.Reason
+		log.Info().Str("ref", p.CI.Ref()).Msg("nothing to deploy: " + p.Match.Reason)
 		return nil
 	}
-	st, err := g.state(rt, d.rack, d.app)
+	st, err := g.state(rt, p.Rack, p.App)
 	if err != nil {
 		return err
 	}
-	st.Commit = d.ctx.Commit
-	st.Description = description(d.ctx)
-	log.Info().Str("target", d.match.Target.Name).Str("ref", ref(d.ctx)).Str("commit", d.ctx.Commit).
-		Str("rack", d.rack).Str("app", d.app).Msg("target matched")
-	if d.timing > 0 {
+	st.Commit = p.CI.Commit
+	st.Description = plan.Description(p.CI)
+	log.Info().Str("target", p.Match.Target.Name).Str("ref", p.CI.Ref()).Str("commit", p.CI.Commit).
+		Str("rack", p.Rack).Str("app", p.App).Msg("target matched")
+	if p.Timeout > 0 {
 		var cancel context.CancelFunc
-		rt.ctx, cancel = context.WithTimeout(rt.ctx, d.timing)
+		rt.ctx, cancel = context.WithTimeout(rt.ctx, p.Timeout)
 		defer cancel()
 	}
-	return rt.runSteps(st, d.steps...)
+	return rt.runSteps(st, p.Steps...)
 }
 
 type planCmd struct {
@@ -132,16 +110,16 @@ func (c *planCmd) Run(rt *runtime, g *Globals) error {
 		return err
 	}
 	p := planJSON{
-		Provider: d.ctx.Provider, Branch: d.ctx.Branch, Tag: d.ctx.Tag, Commit: d.ctx.Commit,
-		PullRequest: d.ctx.PullRequest, Fork: d.ctx.Fork, BaseBranch: d.ctx.BaseBranch, BuildURL: d.ctx.BuildURL,
-		Sources: d.ctx.Sources, Rack: d.rack, App: d.app, Reason: d.match.Reason, Config: g.Config, Steps: []string{},
+		Provider: d.CI.Provider, Branch: d.CI.Branch, Tag: d.CI.Tag, Commit: d.CI.Commit,
+		PullRequest: d.CI.PullRequest, Fork: d.CI.Fork, BaseBranch: d.CI.BaseBranch, BuildURL: d.CI.BuildURL,
+		Sources: d.CI.Sources, Rack: d.Rack, App: d.App, Reason: d.Match.Reason, Config: g.Config, Steps: []string{},
 	}
 	if p.Sources == nil {
 		p.Sources = map[string]string{}
 	}
-	if d.match.Target != nil {
-		p.Target = d.match.Target.Name
-		for _, s := range d.steps {
+	if d.Deploys() {
+		p.Target = d.Match.Target.Name
+		for _, s := range d.Steps {
 			p.Steps = append(p.Steps, s.String())
 		}
 	}
@@ -171,12 +149,12 @@ func (c *planCmd) Run(rt *runtime, g *Globals) error {
 	}
 	field("Pull request", pr, "pull_request")
 	field("Rules", p.Config, "")
-	if d.match.Target == nil {
+	if !d.Deploys() {
 		fmt.Fprintf(&b, "\nNothing to deploy: %s\n", p.Reason)
 	} else {
 		fmt.Fprintf(&b, "\nTarget %s: app %s on rack %s\n", p.Target, p.App, p.Rack)
-		if d.match.Reason != "" {
-			fmt.Fprintf(&b, "(%s)\n", d.match.Reason)
+		if d.Match.Reason != "" {
+			fmt.Fprintf(&b, "(%s)\n", d.Match.Reason)
 		}
 		for i, s := range p.Steps {
 			fmt.Fprintf(&b, "  %d. %s\n", i+1, s)
@@ -184,51 +162,6 @@ func (c *planCmd) Run(rt *runtime, g *Globals) error {
 	}
 	fmt.Fprint(rt.stdout, b.String())
 	return nil
-}
-
-// ref names what is being built, for log lines.
-func ref(c cienv.Context) string {
-	switch {
-	case c.IsPullRequest():
-		return "pull request #" + c.PullRequest
-	case c.Tag != "":
-		return "tag " + c.Tag
-	case c.Branch != "":
-		return "branch " + c.Branch
-	}
-	return "unknown ref"
-}
-
-// description is the default build description: the commit, branch or tag,
-// pull request and CI build URL, so a build can be found again by commit.
-func description(c cienv.Context) string {
-	parts := []string{"build"}
-	if c.Commit != "" {
-		parts = append(parts, shortSha(c.Commit))
-	}
-	switch {
-	case c.Tag != "":
-		parts = append(parts, "tag "+c.Tag)
-	case c.Branch != "":
-		parts = append(parts, "branch "+c.Branch)
-	}
-	if c.IsPullRequest() {
-		parts = append(parts, "pr #"+c.PullRequest)
-	}
-	if c.Provider != "" && c.Provider != "local" {
-		parts = append(parts, "ci "+c.Provider)
-	}
-	if c.BuildURL != "" {
-		parts = append(parts, c.BuildURL)
-	}
-	return strings.Join(parts, " ")
-}
-
-func shortSha(s string) string {
-	if len(s) > 10 {
-		return s[:10]
-	}
-	return s
 }
 
 // describe fills the state's commit and description from the CI context of
@@ -239,8 +172,14 @@ func describe(rt *runtime, st *pipeline.State, dir string) {
 		rt.log.Debug().Err(err).Msg("could not detect the CI context; the build carries no commit")
 		return
 	}
-	st.Commit, st.Description = c.Commit, description(c)
-	rt.result.Provider, rt.result.Branch, rt.result.Tag, rt.result.Commit, rt.result.PullRequest = c.Provider, c.Branch, c.Tag, c.Commit, c.PullRequest
+	st.Commit, st.Description = c.Commit, plan.Description(c)
+	rt.recordCI(c)
+}
+
+// recordCI notes in the result which build this is.
+func (rt *runtime) recordCI(c cienv.Context) {
+	r := &rt.result
+	r.Provider, r.Branch, r.Tag, r.Commit, r.PullRequest = c.Provider, c.Branch, c.Tag, c.Commit, c.PullRequest
 }
 
 // lineOutput writes a remote stream to stdout line by line, redacted.
