@@ -103,6 +103,7 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdin 
 		fmt.Fprintf(stderr, "convox-ci: %v\n", err)
 		return exitUsage
 	}
+	rt.fromEnv = resolver.from
 	for _, o := range resolver.overrides {
 		rt.log.Info().Str("input", o.input).Str("over", o.ambient).Msg("the step's input overrides the environment")
 	}

@@ -56,6 +56,7 @@ type runtime struct {
 	result  report.Result
 	outputs report.Outputs
 	github  bool // running under GitHub Actions: emit ::add-mask::
+	fromEnv map[string]string // flag name -> the variable that set it (unset: a flag or the default)
 }
 
 // client connects to a Rack: the named one (through Console), or the one

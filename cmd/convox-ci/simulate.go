@@ -105,9 +105,15 @@ func randomPassword() string {
 
 // Run serves until interrupted (the global --timeout does not apply: a
 // server has no end of its own). The password is --password (random when
-// unset); --app names the apps to create at start, example-app by default.
+// not given); --app names the apps to create at start, example-app by default.
 func (c *simulateCmd) Run(rt *runtime, g *Globals) error {
+	// Only a key given on the command line: an exported CONVOX_PASSWORD is
+	// most likely a real Rack's, and simulate prints its key.
 	pw := g.Password
+	if name, ok := rt.fromEnv["password"]; ok {
+		rt.log.Info().Str("ignored", name).Msg("simulate makes a key of its own unless --password is given")
+		pw = ""
+	}
 	if pw == "" {
 		pw = randomPassword()
 	}

@@ -163,3 +163,15 @@ func TestSimulateRejectsABadFaultRate(t *testing.T) {
 	require.Equal(t, 2, res.code)
 	require.Contains(t, res.stderr, "from 0 to 1")
 }
+
+// An exported CONVOX_PASSWORD is most likely a real Rack's key: simulate,
+// which prints its key, makes its own instead.
+func TestSimulateNeverPrintsAnAmbientPassword(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.set("CONVOX_PASSWORD", testPassword)
+	p, settings, lines := e.startSimulate(t, nil, "--insecure-http")
+	require.NotEqual(t, testPassword, settings["CONVOX_PASSWORD"])
+	require.NotContains(t, strings.Join(lines, "\n"), testPassword)
+	stopSimulate(t, p)
+}
