@@ -55,7 +55,7 @@ type runtime struct {
 	secrets *report.Secrets
 	result  report.Result
 	outputs report.Outputs
-	github  bool // running under GitHub Actions: emit ::add-mask::
+	github  bool              // running under GitHub Actions: emit ::add-mask::
 	fromEnv map[string]string // flag name -> the variable that set it (unset: a flag or the default)
 }
 
