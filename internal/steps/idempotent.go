@@ -73,9 +73,10 @@ func markDescription(desc, marker string) string {
 	return desc + " [" + marker + "]"
 }
 
-// hasMarker reports a description made by markDescription with marker.
+// hasMarker reports a description tagged with marker (see Tag).
 func hasMarker(desc, marker string) bool {
-	return strings.HasSuffix(desc, "["+marker+"]")
+	t, ok := ParseTag(desc)
+	return ok && t.Marker == marker
 }
 
 // pause waits d, or until ctx ends.
@@ -128,7 +129,7 @@ func createBuild(ctx context.Context, st *pipeline.State, opts rack.BuildCreateO
 	if err != nil {
 		return nil, err
 	}
-	opts.Description = markDescription(opts.Description, marker)
+	opts.Description = buildTag(marker, opts).Append(opts.Description)
 	return createOnce(ctx, st, "creating the build",
 		func() (*rack.Build, error) { return st.Rack.BuildCreate(ctx, st.App, opts) },
 		func() (*rack.Build, bool, error) {
