@@ -17,12 +17,13 @@ import (
 
 type ciCmd struct {
 	Dir string `arg:"" optional:"" default:"." help:"Directory to build."`
+	refFlags
 }
 
 // decide detects the CI, loads the rules file and decides; the result
 // records the decision.
-func decide(rt *runtime, g *Globals, dir string) (*plan.Plan, error) {
-	c, err := cienv.Detect(rt.ctx, rt.env.lookuper(), cienv.NewGit(dir))
+func decide(rt *runtime, g *Globals, dir string, o cienv.Overrides) (*plan.Plan, error) {
+	c, err := cienv.DetectWith(rt.ctx, rt.env.lookuper(), cienv.NewGit(dir), o)
 	if err != nil {
 		return nil, fmt.Errorf("detecting the CI: %w", err)
 	}
@@ -39,7 +40,10 @@ func decide(rt *runtime, g *Globals, dir string) (*plan.Plan, error) {
 	rt.secrets.Add(rules.Secrets()...)
 	p, err := plan.Decide(c, rules, dir)
 	if errors.Is(err, config.ErrNoRef) {
-		return nil, usagef("%v: run in a git checkout, or in a CI whose variables name the branch or tag (see `convox-ci plan`)", err)
+		if c.GitError != "" {
+			return nil, usagef("%v, and git could not tell: %s: run in a readable git checkout, or say it with CONVOX_CI_BRANCH / CONVOX_CI_TAG (see `convox-ci plan`)", err, c.GitError)
+		}
+		return nil, usagef("%v: run in a git checkout, in a CI whose variables name the branch or tag, or say it with CONVOX_CI_BRANCH / CONVOX_CI_TAG (see `convox-ci plan`)", err)
 	}
 	if err != nil {
 		return nil, err
@@ -51,11 +55,14 @@ func decide(rt *runtime, g *Globals, dir string) (*plan.Plan, error) {
 }
 
 func (c *ciCmd) Run(rt *runtime, g *Globals) error {
-	p, err := decide(rt, g, c.Dir)
+	p, err := decide(rt, g, c.Dir, c.overrides(rt.env))
 	if err != nil {
 		return err
 	}
 	log := rt.log.With().Str("provider", p.CI.Provider).Logger()
+	for _, w := range ciWarnings(p.CI) {
+		log.Warn().Msg(w)
+	}
 	if !p.Deploys() {
 		rt.result.Status, rt.result.Reason = "skipped", p.Match.Reason
 		log.Info().Str("ref", p.CI.Ref()).Msg("nothing to deploy: " + p.Match.Reason)
@@ -80,6 +87,7 @@ func (c *ciCmd) Run(rt *runtime, g *Globals) error {
 type planCmd struct {
 	Dir  string `arg:"" optional:"" default:"." help:"Directory to build."`
 	JSON bool   `name:"json" help:"Print the decision as one JSON object."`
+	refFlags
 }
 
 // planJSON is plan --json's shape.
@@ -99,13 +107,15 @@ type planJSON struct {
 	Steps       []string          `json:"steps"`
 	Reason      string            `json:"reason,omitempty"`
 	Config      string            `json:"config"`
+	Warnings    []string          `json:"warnings,omitempty"`
 }
 
 // Run prints the decision. It is written from values and never redacted:
 // steps show a run command as written (${VAR}s unexpanded) and env steps
-// only their keys, so no secret is in it.
+// only their keys, so no secret is in it. Only the warnings, which may quote
+// git, are free text and redacted.
 func (c *planCmd) Run(rt *runtime, g *Globals) error {
-	d, err := decide(rt, g, c.Dir)
+	d, err := decide(rt, g, c.Dir, c.overrides(rt.env))
 	if err != nil {
 		return err
 	}
@@ -116,6 +126,9 @@ func (c *planCmd) Run(rt *runtime, g *Globals) error {
 	}
 	if p.Sources == nil {
 		p.Sources = map[string]string{}
+	}
+	for _, w := range ciWarnings(d.CI) {
+		p.Warnings = append(p.Warnings, rt.secrets.String(w))
 	}
 	if d.Deploys() {
 		p.Target = d.Match.Target.Name
@@ -144,11 +157,17 @@ func (c *planCmd) Run(rt *runtime, g *Globals) error {
 	field("Tag", p.Tag, "tag")
 	field("Commit", p.Commit, "commit")
 	pr := p.PullRequest
-	if pr != "" && p.Fork {
+	switch {
+	case pr != "" && d.CI.ForkAssumed():
+		pr += " (treated as from a fork: " + p.Provider + " does not say)"
+	case pr != "" && p.Fork:
 		pr += " (from a fork)"
 	}
 	field("Pull request", pr, "pull_request")
 	field("Rules", p.Config, "")
+	for _, w := range p.Warnings {
+		fmt.Fprintf(&b, "Warning:      %s\n", w)
+	}
 	if !d.Deploys() {
 		fmt.Fprintf(&b, "\nNothing to deploy: %s\n", p.Reason)
 	} else {

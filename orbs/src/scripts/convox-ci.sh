@@ -38,6 +38,12 @@ args=()
 verb=${PARAM_VERB:?PARAM_VERB is not set}
 case $verb in
 ci)
+  # What the pipeline says about the build (pipeline values such as
+  # pipeline.event.github.pull_request.number), over CircleCI's variables.
+  [[ -n ${PARAM_BRANCH:-} ]] && export CONVOX_CI_BRANCH=$PARAM_BRANCH
+  [[ -n ${PARAM_TAG:-} ]] && export CONVOX_CI_TAG=$PARAM_TAG
+  [[ -n ${PARAM_PULL_REQUEST:-} ]] && export CONVOX_CI_PULL_REQUEST=$PARAM_PULL_REQUEST
+  [[ -n ${PARAM_COMMIT:-} ]] && export CONVOX_CI_COMMIT=$PARAM_COMMIT
   if [[ ${PARAM_PLAN_ONLY:-false} == true ]]; then
     args+=(plan)
   else
