@@ -186,7 +186,8 @@ func (c *planCmd) Run(rt *runtime, g *Globals) error {
 // describe fills the state's commit and description from the CI context of
 // dir, for the build and deploy commands.
 func describe(rt *runtime, st *pipeline.State, dir string) {
-	c, err := cienv.Detect(rt.ctx, rt.env.lookuper(), cienv.NewGit(dir))
+	// CONVOX_CI_* replace detection here too (the flags are ci's and plan's).
+	c, err := cienv.DetectWith(rt.ctx, rt.env.lookuper(), cienv.NewGit(dir), refFlags{}.overrides(rt.env))
 	if err != nil {
 		rt.log.Debug().Err(err).Msg("could not detect the CI context; the build carries no commit")
 		return

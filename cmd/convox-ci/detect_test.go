@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/convox-ci/convox-ci/internal/racksim"
 )
 
 // planJSONFor runs `plan --json` in a directory holding rules and returns
@@ -219,4 +221,22 @@ func TestPlanSaysWhyGitFailed(t *testing.T) {
 	require.Contains(t, res.stderr, "git could not tell")
 	require.Contains(t, res.stderr, "not a git repository")
 	require.True(t, strings.Contains(res.stderr, "CONVOX_CI_BRANCH"), res.stderr)
+}
+
+// build and deploy take CONVOX_CI_* too: the build carries the commit given.
+func TestBuildCarriesTheOverriddenCommit(t *testing.T) {
+	t.Parallel()
+	const given = "fedcba9876543210fedcba9876543210fedcba98"
+	rk := newRack(t, racksim.Options{})
+	rk.set("CIRCLECI", "true")
+	rk.set("CIRCLE_BRANCH", "master")
+	rk.set("CIRCLE_SHA1", testSha)
+	rk.set("CONVOX_CI_COMMIT", given)
+	rk.set("CONVOX_CI_TAG", "v4.0.0")
+	res := rk.run(t, nil, "build", appDir(t))
+	require.Equal(t, 0, res.code, res.stderr)
+	built := rk.sim.Rack("").Builds(testApp)[0]
+	require.Contains(t, built.Description, "commit="+given)
+	require.Contains(t, built.Description, "tag v4.0.0")
+	require.NotContains(t, built.Description, testSha)
 }
