@@ -34,7 +34,7 @@ func TestBadInputExits2AndSendsNothing(t *testing.T) {
 		"unknown key in rules":   {args: []string{"ci", "--config", "BADRULES"}, want: `convox-ci.yml:4:5: unknown key`},
 		"run without a command":  {args: []string{"run", "web"}, want: "command"},
 		"promote without an id":  {args: []string{"releases", "promote"}, want: "release"},
-		"unterminated command":   {env: map[string]string{"CONVOX_CI_COMMAND": `run web "bin/migrate`}, want: "unterminated"},
+		"unterminated command":   {env: map[string]string{"CONVOX_CI_COMMAND": `run web "bin/migrate`}, want: "is not closed"},
 		"missing ca file":        {args: []string{"rack", "--ca-file", "/nonexistent/ca.pem"}, want: "/nonexistent/ca.pem"},
 		"export to nowhere":      {args: []string{"builds", "export", "B1", "--file", "/dev/null/b.tgz"}, want: "/dev/null"},
 		"import from no file":    {args: []string{"builds", "import", "--file", "/nonexistent/b.tgz"}, want: "/nonexistent/b.tgz"},

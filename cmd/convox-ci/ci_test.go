@@ -232,5 +232,5 @@ func TestCIResultFileAndCircleCIExports(t *testing.T) {
 	require.Equal(t, "succeeded", r["status"])
 	require.Equal(t, "staging", r["target"])
 	require.NotEmpty(t, r["release_id"])
-	require.Contains(t, readFile(t, bashEnv), "export CONVOX_RELEASE_ID='"+r["release_id"].(string)+"'")
+	require.Contains(t, readFile(t, bashEnv), "export CONVOX_RELEASE_ID="+r["release_id"].(string)+"\n")
 }

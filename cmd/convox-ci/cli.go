@@ -14,6 +14,7 @@ import (
 	"github.com/convox-ci/convox-ci/internal/cienv"
 	"github.com/convox-ci/convox-ci/internal/rack"
 	"github.com/convox-ci/convox-ci/internal/report"
+	"github.com/convox-ci/convox-ci/internal/shellwords"
 	"github.com/convox-ci/convox-ci/internal/steps"
 )
 
@@ -51,7 +52,7 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdin 
 	resolver := newEnvResolver(env)
 	if len(args) == 0 {
 		if _, line, ok := resolver.first("CONVOX_CI_COMMAND", "INPUT_COMMAND", "PLUGIN_COMMAND"); ok {
-			split, err := splitCommandLine(line)
+			split, err := shellwords.Split(line)
 			if err != nil {
 				fmt.Fprintf(stderr, "convox-ci: CONVOX_CI_COMMAND: %v\n", err)
 				return exitUsage
@@ -236,59 +237,4 @@ func (rt *runtime) stillRunning() string {
 		return fmt.Sprintf("The step %q may have reached the Rack.", step)
 	}
 	return "Nothing was left running on the Rack."
-}
-
-// splitCommandLine splits a command line as a POSIX shell would split
-// words: single and double quotes, backslash escapes; no expansion.
-func splitCommandLine(s string) ([]string, error) {
-	var (
-		args           []string
-		cur            strings.Builder
-		inWord, sq, dq bool
-		escaped        bool
-	)
-	for _, r := range s {
-		switch {
-		case escaped:
-			cur.WriteRune(r)
-			escaped, inWord = false, true
-		case sq:
-			if r == '\'' {
-				sq = false
-			} else {
-				cur.WriteRune(r)
-			}
-		case dq:
-			switch r {
-			case '"':
-				dq = false
-			case '\\':
-				escaped = true
-			default:
-				cur.WriteRune(r)
-			}
-		case r == '\\':
-			escaped, inWord = true, true
-		case r == '\'':
-			sq, inWord = true, true
-		case r == '"':
-			dq, inWord = true, true
-		case r == ' ' || r == '\t' || r == '\n':
-			if inWord {
-				args = append(args, cur.String())
-				cur.Reset()
-				inWord = false
-			}
-		default:
-			cur.WriteRune(r)
-			inWord = true
-		}
-	}
-	if sq || dq || escaped {
-		return nil, errors.New("unterminated quote or escape")
-	}
-	if inWord {
-		args = append(args, cur.String())
-	}
-	return args, nil
 }

@@ -334,27 +334,20 @@ func TestVersion(t *testing.T) {
 	require.Equal(t, "convox-ci dev\n", res.stdout)
 }
 
-func TestSplitCommandLine(t *testing.T) {
+// CONVOX_CI_COMMAND is split as a shell splits words, the same way as a
+// rules file's command: inside double quotes \n stays \n.
+func TestCommandFromEnvironmentIsSplitAsAShellWould(t *testing.T) {
 	t.Parallel()
-	for name, tc := range map[string]struct {
-		in   string
-		want []string
-	}{
-		"plain":         {"run web bin/migrate", []string{"run", "web", "bin/migrate"}},
-		"double quotes": {`run web "bin/migrate --all"`, []string{"run", "web", "bin/migrate --all"}},
-		"single quotes": {`env set 'A=x y' B=2 --replace`, []string{"env", "set", "A=x y", "B=2", "--replace"}},
-		"escapes":       {`run web echo a\ b`, []string{"run", "web", "echo", "a b"}},
-		"empty quotes":  {`x ""`, []string{"x", ""}},
-	} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			got, err := splitCommandLine(tc.in)
-			require.NoError(t, err)
-			require.Equal(t, tc.want, got)
-		})
-	}
-	_, err := splitCommandLine(`run "web`)
-	require.Error(t, err)
+	rk := newRack(t, racksim.Options{})
+	var ran []string
+	rk.sim.OnExec(func(app, service, command string, stdin []byte) (string, int) {
+		ran = append(ran, command)
+		return "", 0
+	})
+	rk.set("CONVOX_CI_COMMAND", `run web "printf '\n%s' a\ b"`)
+	res := rk.run(t, nil)
+	require.Equal(t, 0, res.code, res.stderr)
+	require.Equal(t, []string{`printf '\n%s' a\ b`}, ran)
 }
 
 func TestCommandFromEnvironment(t *testing.T) {

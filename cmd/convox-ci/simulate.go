@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/convox-ci/convox-ci/internal/racksim"
+	"github.com/convox-ci/convox-ci/internal/shellwords"
 	"github.com/convox-ci/convox-ci/internal/steps"
 )
 
@@ -142,7 +143,7 @@ func (c *simulateCmd) Run(rt *runtime, g *Globals) error {
 	var lines strings.Builder
 	for _, kv := range settings {
 		k, v, _ := strings.Cut(kv, "=")
-		fmt.Fprintf(&lines, "export %s=%s\n", k, shellQuote(v))
+		fmt.Fprintf(&lines, "export %s=%s\n", k, shellwords.Quote(v))
 	}
 	if c.WriteEnv != "" {
 		if err := writeFileAtomic(c.WriteEnv, []byte(lines.String()), 0o600); err != nil {
@@ -154,14 +155,6 @@ func (c *simulateCmd) Run(rt *runtime, g *Globals) error {
 	rt.log.Info().Str("url", s.url).Bool("console", c.Console).Strs("apps", apps).Float64("fault_rate", c.FaultRate).Int64("seed", c.Seed).Msg("simulated Rack serving; interrupt to stop")
 	<-rt.ctx.Done()
 	return nil
-}
-
-// shellQuote quotes a value for a POSIX shell when it needs it.
-func shellQuote(v string) string {
-	if v != "" && strings.Trim(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:@,+=") == "" {
-		return v
-	}
-	return "'" + strings.ReplaceAll(v, "'", `'\''`) + "'"
 }
 
 // writeFileAtomic writes data so that a reader never sees it half-written.

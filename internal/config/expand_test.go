@@ -50,35 +50,6 @@ func TestExpandNilLookup(t *testing.T) {
 	require.True(t, p.Env)
 }
 
-func TestSplitCommand(t *testing.T) {
-	tests := map[string]struct {
-		in      string
-		want    []string
-		problem string
-	}{
-		"words":             {in: "bin/migrate --all", want: []string{"bin/migrate", "--all"}},
-		"extra blanks":      {in: "  a \t b\n c  ", want: []string{"a", "b", "c"}},
-		"single quotes":     {in: `echo 'a "b" \c'`, want: []string{"echo", `a "b" \c`}},
-		"double quotes":     {in: `echo "a \"b\" \$c \d"`, want: []string{"echo", `a "b" $c \d`}},
-		"joined quotes":     {in: `a'b c'"d e"f`, want: []string{"ab cd ef"}},
-		"empty quotes":      {in: `a '' ""`, want: []string{"a", "", ""}},
-		"backslash":         {in: `a\ b c`, want: []string{"a b", "c"}},
-		"line continuation": {in: "a\\\nb", want: []string{"ab"}},
-		"vars kept":         {in: "x ${A} $$", want: []string{"x", "${A}", "$$"}},
-		"empty":             {in: "  ", want: nil},
-		"open single":       {in: "echo 'a", problem: "has a ' that is not closed"},
-		"open double":       {in: `echo "a`, problem: `has a " that is not closed`},
-		"lone backslash":    {in: `echo \`, problem: `ends with a lone "\"`},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			got, problem := splitCommand(tc.in)
-			require.Equal(t, tc.problem, problem)
-			require.Equal(t, tc.want, got)
-		})
-	}
-}
-
 func TestSuggest(t *testing.T) {
 	tests := map[string]struct{ word, want string }{
 		"one letter off":  {"brnches", "branches"},

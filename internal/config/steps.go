@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/goccy/go-yaml/ast"
+
+	"github.com/convox-ci/convox-ci/internal/shellwords"
 )
 
 // stepFields lists the keys each step kind takes.
@@ -236,9 +238,9 @@ func (l *loader) command(en entry) ([]string, []string, *Error) {
 		split bool // words come from splitting one line: their columns are not known
 	)
 	if line, ok := scalarText(val); ok {
-		w, problem := splitCommand(line)
-		if problem != "" {
-			return nil, nil, l.errf(val, "close the quote, or write the command as a list of words", "command %s", problem)
+		w, err := shellwords.Split(line)
+		if err != nil {
+			return nil, nil, l.errf(val, "close the quote, or write the command as a list of words", "command %v", err)
 		}
 		for range w {
 			nodes = append(nodes, val)

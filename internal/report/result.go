@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/convox-ci/convox-ci/internal/outfile"
+	"github.com/convox-ci/convox-ci/internal/shellwords"
 )
 
 // Result is what a run produced, written to the result file and each CI's
@@ -116,7 +117,7 @@ func bashExports(r Result) string {
 	var b strings.Builder
 	for _, k := range sortedKeys(r.fields()) {
 		if v := r.fields()[k]; v != "" { // a later command that made nothing keeps the earlier ids
-			fmt.Fprintf(&b, "export CONVOX_%s=%s\n", strings.ToUpper(k), shellQuote(v))
+			fmt.Fprintf(&b, "export CONVOX_%s=%s\n", strings.ToUpper(k), shellwords.Quote(v))
 		}
 	}
 	return b.String()
@@ -170,8 +171,4 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-func shellQuote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -18,7 +18,7 @@ func TestOutputsKeepEarlierIDsWhenALaterCommandMadeNone(t *testing.T) {
 
 	env, err := os.ReadFile(o.BashEnv)
 	require.NoError(t, err)
-	require.Equal(t, "export CONVOX_BUILD_ID='BAAAAAAAAAA'\nexport CONVOX_RELEASE_ID='RAAAAAAAAAA'\nexport CONVOX_STATUS='succeeded'\nexport CONVOX_STATUS='succeeded'\n", string(env))
+	require.Equal(t, "export CONVOX_BUILD_ID=BAAAAAAAAAA\nexport CONVOX_RELEASE_ID=RAAAAAAAAAA\nexport CONVOX_STATUS=succeeded\nexport CONVOX_STATUS=succeeded\n", string(env))
 	out, err := os.ReadFile(o.GitHubOutput)
 	require.NoError(t, err)
 	require.NotContains(t, string(out), "release_id=\n")
@@ -35,7 +35,7 @@ func TestOutputsAreWrittenFromValuesAndSingleLine(t *testing.T) {
 	out, _ := os.ReadFile(o.GitHubOutput)
 	require.Equal(t, "app=RELEASE\nbuild_id=B1\nrack=org/production\nrelease_id=RELEASE1\nstatus=succeeded\ntarget=production\n", string(out))
 	env, _ := os.ReadFile(o.BashEnv)
-	require.Equal(t, "export CONVOX_APP='RELEASE'\nexport CONVOX_BUILD_ID='B1'\nexport CONVOX_RACK='org/production'\nexport CONVOX_RELEASE_ID='RELEASE1'\nexport CONVOX_STATUS='succeeded'\nexport CONVOX_TARGET='production'\n", string(env))
+	require.Equal(t, "export CONVOX_APP=RELEASE\nexport CONVOX_BUILD_ID=B1\nexport CONVOX_RACK=org/production\nexport CONVOX_RELEASE_ID=RELEASE1\nexport CONVOX_STATUS=succeeded\nexport CONVOX_TARGET=production\n", string(env))
 	var back struct{ Target, Rack string }
 	b, _ := os.ReadFile(o.ResultFile)
 	require.NoError(t, json.Unmarshal(b, &back))

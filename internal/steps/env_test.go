@@ -69,7 +69,7 @@ func TestShellJoin(t *testing.T) {
 	require.Equal(t, "bin/migrate --all", ShellJoin([]string{"bin/migrate --all"}), "one argument is a command line, as with the Convox CLI")
 	require.Equal(t, "bin/migrate --all", ShellJoin([]string{"bin/migrate", "--all"}))
 	require.Equal(t, `sh -c 'a && b'`, ShellJoin([]string{"sh", "-c", "a && b"}))
-	require.Equal(t, `echo 'it'"'"'s' ''`, ShellJoin([]string{"echo", "it's", ""}))
+	require.Equal(t, `echo 'it'\''s' ''`, ShellJoin([]string{"echo", "it's", ""}))
 }
 
 func FuzzParseAssignment(f *testing.F) {

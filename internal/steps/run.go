@@ -10,6 +10,7 @@ import (
 	"github.com/convox-ci/convox-ci/internal/pipeline"
 	"github.com/convox-ci/convox-ci/internal/rack"
 	"github.com/convox-ci/convox-ci/internal/report"
+	"github.com/convox-ci/convox-ci/internal/shellwords"
 )
 
 // Run runs a one-off command (a migration) in a new process of a service
@@ -124,19 +125,7 @@ func ShellJoin(args []string) string {
 	if len(args) == 1 {
 		return args[0]
 	}
-	quoted := make([]string, len(args))
-	for i, a := range args {
-		if a != "" && strings.IndexFunc(a, needsQuote) < 0 {
-			quoted[i] = a
-			continue
-		}
-		quoted[i] = "'" + strings.ReplaceAll(a, "'", `'"'"'`) + "'"
-	}
-	return strings.Join(quoted, " ")
-}
-
-func needsQuote(r rune) bool {
-	return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=@%+,", r))
+	return shellwords.Join(args)
 }
 
 // stopTimeout bounds the clean-up of a process: short when the run was
