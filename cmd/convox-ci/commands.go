@@ -69,14 +69,18 @@ func (c *deployCmd) Run(rt *runtime, g *Globals) error {
 
 type runCmd struct {
 	Service string   `arg:"" help:"Service to run the command in."`
-	Command []string `arg:"" help:"The command and its arguments; flags after it are convox-ci's, as with the Convox CLI (quote the command, or put it after --, when it has dashes of its own). Its deadline, and the process's lifetime, is --timeout."`
+	Command []string `arg:"" help:"The command and its arguments; flags after it are convox-ci's, as with the Convox CLI (quote the command, or put it after --, when it has dashes of its own). Its deadline, and the process's lifetime, is --timeout (not with --detach)."`
 	Release string   `placeholder:"RELEASE" help:"Run against this release (for example one built but not yet promoted)."`
+	Detach  bool     `short:"d" help:"Start the process and return at once, printing its id: the command runs on the Rack until it ends, its output goes to the app's logs, and its exit status is not waited for."`
 }
 
 func (c *runCmd) Run(rt *runtime, g *Globals) error {
 	st, err := g.state(rt, "", "")
 	if err != nil {
 		return err
+	}
+	if c.Detach {
+		return rt.runSteps(st, steps.RunDetached{Service: c.Service, Command: c.Command, Release: c.Release})
 	}
 	err = rt.runSteps(st, steps.Run{Service: c.Service, Command: c.Command, Release: c.Release, Limit: g.Timeout})
 	if exit, ok := asExit(err); ok {
@@ -191,7 +195,7 @@ func (c *releasesRollbackCmd) Run(rt *runtime, g *Globals) error {
 }
 
 type releasesPromoteCmd struct {
-	Release string `arg:"" help:"Release id (deploy keys may only promote a named release)."`
+	Release string `arg:"" optional:"" help:"Release id (deploy keys may only promote a named release)."`
 	Force   bool   `help:"Promote even while the app is updating."`
 }
 
@@ -318,7 +322,7 @@ type logsCmd struct {
 	Service string        `short:"s" placeholder:"SERVICE" help:"Only this service's logs."`
 	Since   time.Duration `default:"2m" help:"Show logs since this long ago."`
 	Filter  string        `placeholder:"TEXT" help:"Only lines matching this filter."`
-	Follow  bool          `help:"Keep following new lines until --for passes."`
+	Follow  bool          `negatable:"" help:"Keep following new lines until --for passes (--no-follow, the default, prints what is there and ends)."`
 	For     time.Duration `name:"for" default:"1m" help:"With --follow, stop after this long (CI jobs must end)."`
 }
 
@@ -417,6 +421,15 @@ func checkDir(dir string) error {
 		return fmt.Errorf("source directory %q: %v", dir, errors.Unwrap(err))
 	case !fi.IsDir():
 		return fmt.Errorf("source directory %q is not a directory", dir)
+	}
+	return nil
+}
+
+// Validate asks for the release id before anything is sent: a Rack
+// promotes only a named release, and a deploy key may not list releases.
+func (c releasesPromoteCmd) Validate() error {
+	if c.Release == "" {
+		return fmt.Errorf("name the release to promote: `convox-ci releases promote RABCDEFGHIJ`. build, deploy and env set print it (Release: R..., or with --id only the id), and `convox-ci builds` lists each build's release")
 	}
 	return nil
 }
