@@ -72,7 +72,7 @@ func TestCommandWithoutItsSubcommandListsThem(t *testing.T) {
 	res := e.run(t, nil, "releases")
 	require.Equal(t, 2, res.code)
 	require.Contains(t, res.stderr, "convox-ci releases takes one of:")
-	require.Contains(t, res.stderr, "releases promote <release>")
+	require.Contains(t, res.stderr, "releases promote [<release>]")
 	require.Contains(t, res.stderr, "Promote a release and wait for it.")
 
 	res = e.run(t, nil, "env")
