@@ -18,16 +18,18 @@ type EnvVar struct {
 
 // Env creates a release with a new environment. With Replace the given set
 // is the whole environment (what a deploy key may do); without it the set
-// is merged into the latest release's environment. Values never reach the
+// is merged into the parent release's environment. Values never reach the
 // log; keys do.
-// Its values are registered as secrets by whoever read them, before anything
-// runs (the command line's values, the rules file's ${VAR}s); a value
-// written literally in the rules file is no secret. Values read back from the
-// Rack (the current environment, when not replacing) are registered here.
+//
+// The parent release (whose build the new release keeps) is Parent, else the
+// release an earlier step made (import → env → promote), else the app's
+// active release. Never the Rack's default: without parent-release it forks
+// the newest release, which may be a build never promoted, and promoting
+// the env release would then put that build live.
 type Env struct {
 	Vars    []EnvVar
 	Replace bool
-	Parent  string // parent-release; "" lets the Rack take the latest
+	Parent  string // parent-release; "" = the earlier step's release, else the active one
 	Promote bool
 }
 
@@ -113,17 +115,20 @@ func (e Env) Run(ctx context.Context, st *pipeline.State) error {
 		}
 		keys = append(keys, v.Key)
 	}
+	parent, err := e.parent(ctx, st)
+	if err != nil {
+		return err
+	}
 	vars := e.Vars
 	var current []EnvVar
 	if !e.Replace {
-		var err error
-		if current, err = latestEnv(ctx, st); err != nil {
+		if current, err = releaseEnv(ctx, st, parent); err != nil {
 			return err
 		}
 		vars = append(current, e.Vars...)
 	}
 	env := Render(vars)
-	rel, err := createRelease(ctx, st, rack.ReleaseCreateOptions{Env: &env, ParentRelease: e.Parent, Description: envDescription(e.Replace, current, vars)})
+	rel, err := createRelease(ctx, st, rack.ReleaseCreateOptions{Env: &env, ParentRelease: parent, Description: envDescription(e.Replace, current, vars)})
 	if err != nil {
 		return fmt.Errorf("creating a release with the new environment: %w", err)
 	}
@@ -135,17 +140,37 @@ func (e Env) Run(ctx context.Context, st *pipeline.State) error {
 	return nil
 }
 
-func latestEnv(ctx context.Context, st *pipeline.State) ([]EnvVar, error) {
-	rels, err := st.Rack.ReleaseList(ctx, st.App, 1)
-	if err != nil {
-		return nil, fmt.Errorf("reading the current environment (use --replace to set the whole environment without reading it): %w", err)
+// parent is the release the new one is based on: Parent, else the earlier
+// step's, else the active one ("" when the app has none: the Rack's default).
+func (e Env) parent(ctx context.Context, st *pipeline.State) (string, error) {
+	switch {
+	case e.Parent != "":
+		return e.Parent, nil
+	case st.ReleaseID != "":
+		return st.ReleaseID, nil
 	}
-	if len(rels) == 0 {
-		return nil, nil
-	}
-	rel, err := st.Rack.ReleaseGet(ctx, st.App, rels[0].ID)
+	app, err := st.Rack.AppGet(ctx, st.App)
 	if err != nil {
-		return nil, fmt.Errorf("reading release %s: %w", rels[0].ID, err)
+		return "", fmt.Errorf("reading the app's active release, the base of the new environment (or name one with --release): %w", err)
+	}
+	return app.Release, nil
+}
+
+// releaseEnv reads the environment of a release ("" = the newest).
+func releaseEnv(ctx context.Context, st *pipeline.State, id string) ([]EnvVar, error) {
+	if id == "" {
+		rels, err := st.Rack.ReleaseList(ctx, st.App, 1)
+		if err != nil {
+			return nil, fmt.Errorf("reading the current environment (use --replace to set the whole environment without reading it): %w", err)
+		}
+		if len(rels) == 0 {
+			return nil, nil
+		}
+		id = rels[0].ID
+	}
+	rel, err := st.Rack.ReleaseGet(ctx, st.App, id)
+	if err != nil {
+		return nil, fmt.Errorf("reading the environment of release %s (use --replace to set the whole environment without reading it): %w", id, err)
 	}
 	vars := ParseEnv(rel.Env)
 	for _, v := range vars {
