@@ -224,8 +224,8 @@ type ExecOptions struct {
 	Tty        bool // sent as Tty: true|false
 }
 
-// ProcessExec runs command in a running process, sends stdin (nil: none)
-// and copies the merged output to out. It returns the command's exit status;
+// ProcessExec runs command in a running process, sends stdin (nil: none,
+// sent as Disable-Stdin: true, and an end of input at once) and copies the merged output to out. It returns the command's exit status;
 // a stream that ends without it is a *StreamError, never status 0. On error
 // the status is -1 unless the Rack sent one before failing.
 func (c *Client) ProcessExec(ctx context.Context, app, pid, command string, opts ExecOptions, stdin io.Reader, out io.Writer) (int, error) {
@@ -236,6 +236,12 @@ func (c *Client) ProcessExec(ctx context.Context, app, pid, command string, opts
 		h.Set("Entrypoint", "true")
 	}
 	h.Set("Tty", fmt.Sprint(opts.Tty))
+	if stdin == nil {
+		// The Rack never closes a container's stdin (provider/k8s
+		// ProcessExec copies the socket into a pipe it never closes), so a
+		// command that reads stdin would wait forever: tell it there is none.
+		h.Set("Disable-Stdin", "true")
+	}
 	if out == nil {
 		out = io.Discard
 	}
