@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"text/tabwriter"
 	"time"
@@ -245,27 +244,28 @@ type buildsExportCmd struct {
 }
 
 func (c *buildsExportCmd) Run(rt *runtime, g *Globals) error {
-	var out io.Writer = rt.stdout
+	var step pipeline.Step = steps.Export{Build: c.Build}
 	if c.File == "" {
 		if f, ok := rt.stdout.(*os.File); ok && report.IsTerminal(f) {
 			return usagef("refusing to write a build artifact to a terminal: redirect stdout or pass --file")
 		}
+	} else {
+		// A file that cannot be created is bad input: say so before
+		// anything is sent. The step creates it again and checks that
+		// every byte reached it, Close included.
+		f, err := outfile.Create(c.File)
+		if err != nil {
+			return usagef("creating %s: %v", c.File, err)
+		}
+		f.Close()
+		step = steps.ExportFile{Build: c.Build, File: c.File}
 	}
 	st, err := g.state(rt, "", "")
 	if err != nil {
 		return err
 	}
-	if c.File != "" {
-		f, err := outfile.Create(c.File)
-		if err != nil {
-			return usagef("creating %s: %v", c.File, err)
-		}
-		defer f.Close()
-		out = f
-	}
-	st.Stdout = out
 	st.BuildID = c.Build
-	return rt.runSteps(st, steps.Export{Build: c.Build})
+	return rt.runSteps(st, step)
 }
 
 type buildsImportCmd struct {

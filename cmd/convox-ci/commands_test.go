@@ -153,6 +153,32 @@ func TestBuildsExportPipedIntoImportMovesABuildBetweenRacks(t *testing.T) {
 	require.Equal(t, tarEntries(t, []byte(exported.stdout)), replaceID(tarEntries(t, []byte(again.stdout)), prod.ID, id), "the same artifact")
 }
 
+// builds export --file succeeds only when every byte reached the file: a
+// full disk is a failure, not exit 0 with a truncated artifact.
+func TestBuildsExportToAFileChecksTheWrite(t *testing.T) {
+	t.Parallel()
+	rk := newRack(t, racksim.Options{})
+	build := rk.run(t, nil, "build", appDir(t))
+	require.Equal(t, 0, build.code, build.stderr)
+	id := rk.sim.Rack("").Builds(testApp)[0].ID
+
+	file := filepath.Join(t.TempDir(), "out", "build.tgz")
+	res := rk.run(t, nil, "builds", "export", id, "--file", file)
+	require.Equal(t, 0, res.code, res.stderr)
+	stdout := rk.run(t, nil, "builds", "export", id)
+	require.Equal(t, 0, stdout.code, stdout.stderr)
+	data, err := os.ReadFile(file)
+	require.NoError(t, err)
+	require.Equal(t, stdout.stdout, string(data), "the file holds the artifact")
+
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full here")
+	}
+	full := rk.run(t, nil, "builds", "export", id, "--file", "/dev/full")
+	require.Equal(t, 1, full.code, full.stderr)
+	require.Contains(t, full.stderr, "no space left on device")
+}
+
 // /dev/null is a character device, not a terminal: CI scripts send output
 // there, and `builds export B >/dev/null` must not be refused.
 func TestBuildsExportToDevNullIsNotATerminal(t *testing.T) {
