@@ -238,5 +238,6 @@ func (noRedactor) Truncate(s string, n int) string {
 }
 
 // certificateHelp names both ways out of an untrusted certificate.
-const certificateHelp = "trust its CA with --ca-file / CONVOX_CA_FILE (a PEM file), " +
+const certificateHelp = "trust its CA with --ca-file / CONVOX_CA_FILE (a PEM file; given a Rack's own self-signed certificate, " +
+	"CN=api as `openssl s_client -showcerts` prints it, that exact certificate is trusted whatever the host name), " +
 	"or skip verification with --insecure-skip-verify / CONVOX_INSECURE_SKIP_VERIFY (not recommended)"
