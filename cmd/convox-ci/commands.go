@@ -20,7 +20,7 @@ type buildFlags struct {
 	Description string   `short:"d" help:"Build description (default: commit, branch or tag, pull request and CI build URL)." placeholder:"TEXT"`
 	Manifest    string   `short:"m" help:"Path of convox.yml inside the directory." placeholder:"FILE"`
 	Development bool     `help:"Development build."`
-	NoCache     bool     `name:"no-cache" help:"Build without the layer cache."`
+	NoCache     bool     `name:"no-cache" help:"Ask the Rack to build without the layer cache (a Kubernetes Rack reads the field inverted and keeps its cache, as with the Convox CLI's --no-cache)."`
 	BuildArgs   []string `name:"build-args" help:"Docker build arguments (NAME=VALUE; repeat the flag for more)." placeholder:"NAME=VALUE"`
 	ID          bool     `name:"id" help:"Print only the release id on stdout."`
 }
@@ -434,8 +434,14 @@ func (c releasesPromoteCmd) Validate() error {
 	return nil
 }
 
-// Validate checks the directory before anything is sent.
-func (f buildFlags) Validate() error { return checkDir(f.Dir) }
+// Validate checks the directory and the build args before anything is
+// sent.
+func (f buildFlags) Validate() error {
+	if err := steps.CheckBuildArgs(f.BuildArgs); err != nil {
+		return err
+	}
+	return checkDir(f.Dir)
+}
 
 // Validate checks the directory before anything is sent.
 func (c ciCmd) Validate() error { return checkDir(c.Dir) }

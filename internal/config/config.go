@@ -27,8 +27,8 @@ type Target struct {
 	Timeout      time.Duration // the target's deadline, else the file's; 0 for none
 	Steps        []Step
 	Pos          Pos // where the target's name is
-	// Secrets are the values of the ${VAR}s in the target's env values and
-	// run commands: they come from the CI's environment, so they are
+	// Secrets are the values of the ${VAR}s in the target's env values,
+	// build args and run commands: they come from the CI's environment, so they are
 	// secrets, to register before anything runs. A ${VAR} in rack, app or
 	// from names a place and is not here; values written literally in the
 	// file are in the repository and are not secrets.
@@ -78,6 +78,11 @@ type Step struct {
 
 	File string // export: where to write the build
 
+	Manifest    string   // build, deploy: path of convox.yml in the directory; "" for the Rack's default
+	Description string   // build, deploy: the build's description; "" for the default (commit, ref, CI build)
+	NoCache     bool     // build, deploy: build without the layer cache
+	BuildArgs   []EnvVar // build, deploy: Docker build arguments in file order, ${VAR}s resolved (values are secret)
+
 	Timeout time.Duration // this step's own deadline; 0 for none
 	Pos     Pos
 }
@@ -113,6 +118,27 @@ func (s Step) String() string {
 		return fmt.Sprintf("import from %s (app %s)", s.From, s.FromApp)
 	case KindExport:
 		return "export to " + s.File
+	case KindBuild, KindDeploy:
+		var opts []string
+		if s.Manifest != "" {
+			opts = append(opts, "manifest "+s.Manifest)
+		}
+		if s.NoCache {
+			opts = append(opts, "no cache")
+		}
+		if len(s.BuildArgs) > 0 {
+			keys := make([]string, len(s.BuildArgs))
+			for i, a := range s.BuildArgs {
+				keys[i] = a.Key
+			}
+			opts = append(opts, "build args "+strings.Join(keys, ", "))
+		}
+		if s.Description != "" {
+			opts = append(opts, fmt.Sprintf("description %q", s.Description))
+		}
+		if len(opts) > 0 {
+			return s.Kind + " (" + strings.Join(opts, "; ") + ")"
+		}
 	}
 	return s.Kind
 }

@@ -11,8 +11,8 @@ import (
 
 // stepFields lists the keys each step kind takes.
 var stepFields = map[string][]string{
-	KindBuild:   {"timeout"},
-	KindDeploy:  {"timeout"},
+	KindBuild:   {"manifest", "build_args", "no_cache", "description", "timeout"},
+	KindDeploy:  {"manifest", "build_args", "no_cache", "description", "timeout"},
 	KindPromote: {"timeout"},
 	KindRun:     {"service", "command", "release", "timeout"},
 	KindEnv:     {"values", "replace", "promote", "timeout"},
@@ -28,11 +28,15 @@ var stepExample = map[string]string{
 	KindExport: "- export: {file: build.tgz}",
 }
 
+// buildExample shows a build's options, which it may go without.
+const buildExample = "- build: {manifest: convox.yml, no_cache: true, build_args: {NODE_ENV: production}}"
+
 // fieldOwner names the step kind a stray field belongs to.
 var fieldOwner = map[string]string{
 	"service": KindRun, "command": KindRun, "release": KindRun,
 	"values": KindEnv, "replace": KindEnv,
 	"from": KindImport, "file": KindExport,
+	"manifest": KindBuild, "build_args": KindBuild, "no_cache": KindBuild, "description": KindBuild,
 }
 
 // steps reads a target's steps and checks their order.
@@ -98,7 +102,11 @@ func (l *loader) step(n ast.Node, t *Target) (Step, *Error) {
 	head := entries[0]
 	s := Step{Kind: head.key, Pos: posOf(head.keyNode)}
 	if owner, ok := fieldOwner[head.key]; ok {
-		return s, l.errf(head.keyNode, fmt.Sprintf("put the fields under the step's kind: %s", stepExample[owner]),
+		ex := stepExample[owner]
+		if owner == KindBuild {
+			ex = buildExample
+		}
+		return s, l.errf(head.keyNode, fmt.Sprintf("put the fields under the step's kind: %s", ex),
 			"%q is a field of %s step, not a step", head.key, article(owner))
 	}
 	if e := l.kind(head.keyNode, head.key); e != nil {
@@ -149,6 +157,8 @@ func (l *loader) step(n ast.Node, t *Target) (Step, *Error) {
 		e = l.importStep(&s, head, fields, t)
 	case KindExport:
 		e = l.exportStep(&s, head, fields)
+	case KindBuild, KindDeploy:
+		e = l.buildStep(&s, fields)
 	}
 	return s, e
 }
@@ -337,6 +347,76 @@ func (l *loader) envStep(s *Step, head entry, fields map[string]entry) *Error {
 				"the value of %s has a line break, from the environment: Convox environment values are single lines", v.key)
 		}
 		s.Env = append(s.Env, EnvVar{Key: v.key, Value: value})
+	}
+	return nil
+}
+
+// buildStep reads a build's or deploy's options, as the build command's
+// flags: manifest, build_args, no_cache, description.
+func (l *loader) buildStep(s *Step, fields map[string]entry) *Error {
+	var e *Error
+	if en, ok := fields["manifest"]; ok {
+		if s.Manifest, e = l.str(en, "manifest", true); e != nil {
+			return e
+		}
+	}
+	if en, ok := fields["description"]; ok {
+		if s.Description, e = l.str(en, "description", true); e != nil {
+			return e
+		}
+	}
+	if en, ok := fields["no_cache"]; ok {
+		if s.NoCache, e = l.boolean(en); e != nil {
+			return e
+		}
+	}
+	en, ok := fields["build_args"]
+	if !ok {
+		return nil
+	}
+	val, e := l.unwrap(en.val)
+	if e != nil {
+		return e
+	}
+	fix := "write build_args as a mapping, e.g. build_args: {NODE_ENV: production, NPM_TOKEN: ${NPM_TOKEN}}"
+	pairs, ok := mappingValues(val)
+	if !ok || len(pairs) == 0 {
+		if isNull(val) || ok {
+			return l.errf(val, fix, "build_args is empty")
+		}
+		return l.errf(val, fix, "build_args must be a mapping of names to values, not %s", describe(val))
+	}
+	entries, e := l.entries(pairs, "in build_args")
+	if e != nil {
+		return e
+	}
+	comma := "the Rack splits build args on commas, so a value cannot hold one: pass a list another way (e.g. separated by spaces or semicolons)"
+	for _, a := range entries {
+		if !validName(a.key) {
+			return l.errf(a.keyNode, "use letters, digits and _, not starting with a digit, as a Dockerfile ARG", "%q is not a build arg name", short(a.key))
+		}
+		vn, e := l.unwrap(a.val)
+		if e != nil {
+			return e
+		}
+		raw, ok := scalarText(vn)
+		if !ok {
+			if isNull(vn) {
+				return l.errf(vn, fmt.Sprintf("write %s: \"\" for an empty value, or give it a value", a.key), "build arg %s has no value", a.key)
+			}
+			return l.errf(vn, fmt.Sprintf("write %s: VALUE, a single string", a.key), "the value of build arg %s must be a string, not %s", a.key, describe(vn))
+		}
+		if strings.Contains(raw, ",") {
+			return l.errf(vn, comma, "the value of build arg %s has a comma", a.key)
+		}
+		value, e := l.expandSecret(vn, raw, true)
+		if e != nil {
+			return e
+		}
+		if strings.Contains(value, ",") && l.cur != nil && l.cur.unresolved == nil {
+			l.cur.unresolved = l.errf(vn, comma, "the value of build arg %s has a comma, from the environment", a.key)
+		}
+		s.BuildArgs = append(s.BuildArgs, EnvVar{Key: a.key, Value: value})
 	}
 	return nil
 }

@@ -63,9 +63,9 @@ func Steps(t *config.Target, dir string) ([]pipeline.Step, error) {
 		var step pipeline.Step
 		switch s.Kind {
 		case "build":
-			step = steps.Build{Dir: dir}
+			step = build(s, dir)
 		case "deploy":
-			list = append(list, pipeline.WithTimeout(steps.Build{Dir: dir}, s.Timeout))
+			list = append(list, pipeline.WithTimeout(build(s, dir), s.Timeout))
 			step = steps.Promote{}
 		case "promote":
 			step = steps.Promote{}
@@ -87,6 +87,15 @@ func Steps(t *config.Target, dir string) ([]pipeline.Step, error) {
 		list = append(list, pipeline.WithTimeout(step, s.Timeout))
 	}
 	return list, nil
+}
+
+// build is a build or deploy step's build, with its options.
+func build(s config.Step, dir string) steps.Build {
+	b := steps.Build{Dir: dir, Manifest: s.Manifest, Description: s.Description, NoCache: s.NoCache}
+	for _, a := range s.BuildArgs {
+		b.BuildArgs = append(b.BuildArgs, a.Key+"="+a.Value)
+	}
+	return b
 }
 
 // Description is the build description for the build c describes: the

@@ -241,3 +241,19 @@ func (c *countReader) Read(p []byte) (int, error) {
 	c.n.Add(int64(n))
 	return n, err
 }
+
+// CheckBuildArgs checks build args before anything is sent: each is
+// NAME=VALUE, and no value holds a comma, since the Rack splits the build
+// args it is sent on commas (a value with one would arrive cut in two).
+func CheckBuildArgs(args []string) error {
+	for _, a := range args {
+		name, _, ok := strings.Cut(a, "=")
+		if !ok || name == "" || strings.ContainsAny(name, " \t\r\n") {
+			return fmt.Errorf("build arg %q is not NAME=VALUE (a value cannot hold a comma: the Rack splits build args on commas, and so does --build-args; repeat the flag for each arg)", a)
+		}
+		if strings.Contains(a, ",") {
+			return fmt.Errorf("the value of build arg %s has a comma: the Rack splits build args on commas, so pass a list another way (e.g. separated by spaces or semicolons)", name)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/convox-ci/convox-ci/internal/racksim"
+)
+
+const buildOptionRules = `app: myapp
+targets:
+  staging:
+    branches: [master]
+    rack: org/staging
+    steps:
+      - deploy:
+          manifest: convox.yml
+          no_cache: true
+          description: nightly of ${GITHUB_RUN_ID}
+          build_args: {NODE_ENV: production, NPM_TOKEN: "${NPM_TOKEN}"}
+`
+
+// The rules file's build options reach the Rack as the build command's
+// flags do; a given description keeps convox-ci's tag (marker, commit)
+// after it.
+func TestRulesFileBuildOptionsReachTheRack(t *testing.T) {
+	t.Parallel()
+	rk := consoleRack(t)
+	dir := appDir(t)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "convox-ci.yml"), []byte(buildOptionRules), 0o644))
+	rk.set("CONVOX_CI_CONFIG", filepath.Join(dir, "convox-ci.yml"))
+	github(t, rk, "refs/heads/master")
+	rk.set("NPM_TOKEN", envSecretA)
+
+	res := rk.run(t, nil, "ci", dir)
+	require.Equal(t, 0, res.code, res.stderr)
+	var form map[string][]string
+	for _, r := range rk.sim.Requests() {
+		if r.Method == "POST" && strings.HasSuffix(r.Path, "/builds") {
+			form = r.Form
+		}
+	}
+	require.NotNil(t, form, "a build was created")
+	require.Equal(t, []string{"convox.yml"}, form["manifest"])
+	require.Equal(t, []string{"true"}, form["no-cache"])
+	require.Equal(t, []string{"NODE_ENV=production,NPM_TOKEN=" + envSecretA}, form["build-args"])
+	desc := form["description"][0]
+	require.True(t, strings.HasPrefix(desc, "nightly of 42 [convox-ci:"), desc)
+	require.Contains(t, desc, "commit="+testSha)
+	require.NotContains(t, withoutMasks(res.stderr), envSecretA, "a build arg from a secret is masked and never logged")
+	require.Contains(t, res.stderr, "::add-mask::"+envSecretA)
+}
+
+// A build arg whose value holds a comma would arrive cut in two: refused
+// before anything is sent.
+func TestBuildArgWithACommaExits2AndSendsNothing(t *testing.T) {
+	t.Parallel()
+	rk := newRack(t, racksim.Options{})
+	res := rk.run(t, nil, "build", "--build-args", "LIST=a,b", appDir(t))
+	require.Equal(t, 2, res.code, res.stderr)
+	require.Contains(t, res.stderr, "commas")
+	require.Empty(t, rk.sim.Requests())
+}
