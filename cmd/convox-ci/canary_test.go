@@ -2,15 +2,49 @@ package main
 
 import (
 	"bytes"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
+	"strconv"
+	"strings"
 	"sync"
 )
 
-// canarySecrets are the values every test uses for passwords and env
-// values; none may appear in anything the suite's runs produced, except
-// GitHub's own ::add-mask:: command that hides them.
-var canarySecrets = []string{testPassword, databaseURL, "wrong-password-123", envSecretA, envSecretB}
+// canarySecrets are the values every test uses for passwords, keys and env
+// values, hostile ones included (secrets_test.go: every escape class,
+// zero-width and control characters, multi-line, a key in RACK_URL, a
+// password a build log echoes and a server echoes back); none may appear in
+// anything the suite's runs produced, in any form (canaryForms), except
+// GitHub's own ::add-mask:: command that hides them. Values equal to words of
+// our keys and fields (RELEASE, info, true, production) are secrets in
+// secrets_test.go too, but cannot be canaries: they are rightly in every
+// output as keys and computed values; those tests check the outputs intact.
+var canarySecrets = []string{testPassword, databaseURL, "wrong-password-123", envSecretA, envSecretB,
+	hostilePassword, zeroWidthKey, multiLineKey, rackURLKey}
+
+// canaryForms are the forms a secret can take in text: raw, JSON-escaped,
+// Go-quoted, URL-encoded (query, path), base64 of it and of convox:it, and
+// each line of a multi-line one.
+func canaryForms(s string) []string {
+	var forms []string
+	pieces := []string{s}
+	if strings.Contains(s, "\n") {
+		pieces = append(pieces, strings.Split(s, "\n")...)
+	}
+	for _, p := range pieces {
+		if strings.Contains(p, "\n") {
+			forms = append(forms, p) // the whole of a multi-line secret: its lines are checked one by one
+			continue
+		}
+		j, _ := json.Marshal(p)
+		q := strconv.Quote(p)
+		forms = append(forms, p, string(j[1:len(j)-1]), q[1:len(q)-1], url.QueryEscape(p), url.PathEscape(p),
+			base64.StdEncoding.EncodeToString([]byte(p)), base64.StdEncoding.EncodeToString([]byte("convox:"+p)))
+	}
+	return forms
+}
 
 const (
 	envSecretA = "env-secret-value-a1"
@@ -72,8 +106,11 @@ func (o *outputs) leaks() []string {
 				continue
 			}
 			for i, s := range canarySecrets {
-				if bytes.Contains(line, []byte(s)) {
-					found = append(found, fmt.Sprintf("  %s carries canary secret #%d", t.name, i))
+				for _, form := range canaryForms(s) {
+					if bytes.Contains(line, []byte(form)) {
+						found = append(found, fmt.Sprintf("  %s carries canary secret #%d", t.name, i))
+						break
+					}
 				}
 			}
 		}

@@ -154,7 +154,9 @@ func newRuntime(ctx context.Context, g *Globals, env lookupEnv, stdin io.Reader,
 			rt.secrets.OnAdd(func(line string) { fmt.Fprintf(stderr, "::add-mask::%s\n", commandData(line)) })
 		}
 	}
-	rt.secrets.Add(g.Password)
+	// Every credential is a secret before anything runs: the password and
+	// the key a RACK_URL or CONVOX_HOST carries (as the client will read it).
+	registerCredentials(rt.secrets, g.Password, g.RackURL, g.Host)
 	color := false
 	if f, ok := stderr.(*os.File); ok && report.IsTerminal(f) && !env.isSet("NO_COLOR") {
 		color = true

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	goruntime "runtime"
 	"slices"
@@ -96,13 +95,11 @@ type credentials struct {
 func (g *Globals) credentials(rt *runtime) (credentials, error) {
 	switch {
 	case g.RackURL != "":
-		rt.secrets.Add(urlPassword(g.RackURL))
-		return credentials{rackURL: g.RackURL}, nil
-	case g.Host != "" && (g.Password != "" || urlPassword(g.Host) != ""):
-		rt.secrets.Add(urlPassword(g.Host)) // a URL may carry the key: https://convox:KEY@host
+		return credentials{rackURL: g.RackURL}, nil // its key was registered before anything ran (newRuntime)
+	case g.Host != "" && (g.Password != "" || hasKey(g.Host)):
 		return credentials{host: g.Host, password: g.Password}, nil
 	case g.Host != "":
-		return credentials{}, usagef("CONVOX_HOST is set (%s) but CONVOX_PASSWORD is empty: set it to the Rack API key or a Console deploy key (in a pull request from a fork, the CI withholds secrets)", hostOnly("", g.Host))
+		return credentials{}, usagef("CONVOX_HOST is set (%s) but CONVOX_PASSWORD is empty: set it to the Rack API key or a Console deploy key (in a pull request from a fork, the CI withholds secrets)", rack.HostOf(g.Host))
 	case g.Password != "":
 		return credentials{}, usagef("CONVOX_PASSWORD is set but CONVOX_HOST is empty: set it to console.convox.com (deploy key) or to the Rack's host (Rack API key)")
 	}
@@ -111,7 +108,7 @@ func (g *Globals) credentials(rt *runtime) (credentials, error) {
 		return credentials{}, usagef("reading the Convox CLI's saved login: %v", err)
 	}
 	if ok {
-		rt.secrets.Add(saved.Password, urlPassword(saved.RackURL))
+		registerCredentials(rt.secrets, saved.Password, saved.RackURL, saved.Host)
 		if g.Rack == "" {
 			g.Rack = saved.Rack
 		}
@@ -209,29 +206,33 @@ func (g *Globals) oneApp() (string, error) {
 	return "", usagef("%d apps named (%s): name one app with --app (-a) or CONVOX_APP; only simulate takes several", len(apps), strings.Join(apps, ", "))
 }
 
-// urlPassword is the password a URL carries, to redact it.
-func urlPassword(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
-		return ""
+// registerCredentials makes secrets of a password and of the keys that
+// endpoints (RACK_URL, CONVOX_HOST) carry, with the Basic auth value each
+// is sent as.
+func registerCredentials(secrets *report.Secrets, password string, endpoints ...string) {
+	secrets.Add(password)
+	for _, e := range endpoints {
+		if user, key := rack.Credentials(e); key != "" {
+			if user == "" {
+				user = "convox"
+			}
+			secrets.AddBasicAuth(user, key)
+		}
 	}
-	pw, _ := u.User.Password()
-	return pw
 }
 
-// hostOnly names where a login points without its credentials: the host
-// of a URL, or the host as given when it is no URL.
+// hasKey reports an endpoint carrying its own key (https://convox:KEY@host).
+func hasKey(endpoint string) bool {
+	_, key := rack.Credentials(endpoint)
+	return key != ""
+}
+
+// hostOnly names where a login points without its credentials.
 func hostOnly(host, rackURL string) string {
 	if rackURL == "" {
 		rackURL = host
 	}
-	if !strings.Contains(rackURL, "://") {
-		return rackURL
-	}
-	if u, err := url.Parse(rackURL); err == nil {
-		return u.Host
-	}
-	return "the URL given"
+	return rack.HostOf(rackURL)
 }
 
 // versionString is what `version` and --version print.

@@ -350,6 +350,7 @@ func (c *Client) openSession(ctx context.Context, path, token string) error {
 	if s.ID == "" {
 		return &Error{Kind: Unauthorized, Status: resp.StatusCode, Message: "invalid session", Method: cl.method, Path: path, Host: c.Host()}
 	}
+	c.redact.Add(s.ID) // a credential from now on: never in any output
 	c.mu.Lock()
 	c.session = s.ID
 	c.mu.Unlock()

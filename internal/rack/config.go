@@ -153,6 +153,46 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
+// Credentials is the Basic-auth user and key that an endpoint (RACK_URL or
+// CONVOX_HOST) carries, read as New reads it (trimmed of whitespace, https://
+// when no scheme is given): the caller registers the key as a secret before
+// anything runs. When the value is no URL, the text between "://" (if any)
+// and the last "@" is taken as user:key all the same, so that a key that
+// breaks the URL is still known. Empty when there is no key.
+func Credentials(raw string) (user, key string) {
+	s := strings.TrimSpace(raw)
+	if !strings.Contains(s, "://") {
+		s = "https://" + s
+	}
+	if u, err := url.Parse(s); err == nil {
+		if u.User == nil {
+			return "", ""
+		}
+		pw, _ := u.User.Password()
+		return u.User.Username(), pw
+	}
+	rest := s[strings.Index(s, "://")+3:]
+	at := strings.LastIndex(rest, "@")
+	if at < 0 {
+		return "", ""
+	}
+	user, key, _ = strings.Cut(rest[:at], ":")
+	if k, err := url.PathUnescape(key); err == nil {
+		key = k
+	}
+	return user, key
+}
+
+// HostOf is the host (and port) an endpoint names, without credentials, for
+// messages; "the URL given" when it is none.
+func HostOf(raw string) string {
+	u, err := parseEndpoint(raw, "")
+	if err != nil {
+		return "the URL given"
+	}
+	return u.Host
+}
+
 // parseEndpoint reads a host or URL as the Convox CLI takes it. Its errors
 // never repeat the value: it may carry a password.
 func parseEndpoint(raw, name string) (*url.URL, error) {

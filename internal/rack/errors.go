@@ -225,10 +225,14 @@ func isHTML(contentType string, body []byte) bool {
 type Redactor interface {
 	// Truncate redacts text, then cuts it to at most n bytes.
 	Truncate(text string, n int) string
+	// Add registers a secret the client learns: the Console session.
+	Add(values ...string)
 }
 
 // noRedactor only cuts: for a client given no Redactor.
 type noRedactor struct{}
+
+func (noRedactor) Add(...string) {}
 
 func (noRedactor) Truncate(s string, n int) string {
 	if len(s) <= n {
