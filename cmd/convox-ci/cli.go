@@ -12,6 +12,7 @@ import (
 	"github.com/alecthomas/kong"
 
 	"github.com/convox-ci/convox-ci/internal/cienv"
+	"github.com/convox-ci/convox-ci/internal/pipeline"
 	"github.com/convox-ci/convox-ci/internal/rack"
 	"github.com/convox-ci/convox-ci/internal/report"
 	"github.com/convox-ci/convox-ci/internal/shellwords"
@@ -217,26 +218,11 @@ func authHint(err error, command string) string {
 	return ""
 }
 
-// stillRunning says what an interrupted run may have left going on the Rack.
+// stillRunning says what an interrupted run may have left going on the
+// Rack: the interrupted step says it (pipeline.Interrupter).
 func (rt *runtime) stillRunning() string {
-	r := rt.result
-	step := ""
-	if n := len(r.Steps); n > 0 && r.Steps[n-1].Status != "succeeded" {
-		step = r.Steps[n-1].Name
+	if rt.steps == nil {
+		return "Nothing was left running on the Rack."
 	}
-	switch {
-	case step == "building" && r.BuildID != "":
-		return fmt.Sprintf("Build %s may still be running on the Rack (rack %s, app %s); nothing was promoted.", r.BuildID, r.Rack, r.App)
-	case step == "building":
-		return fmt.Sprintf("A build may have been created on rack %s for app %s just before the interruption (its description carries a [convox-ci:...] marker); nothing was promoted.", r.Rack, r.App)
-	case step == "promoting":
-		return fmt.Sprintf("Release %s may still be rolling out on rack %s, app %s: the Rack finishes or rolls back by itself.", r.ReleaseID, r.Rack, r.App)
-	case strings.HasPrefix(step, "running"):
-		return "The one-off process was asked to stop; a command already started may have run partly."
-	case strings.HasPrefix(step, "importing"):
-		return "A build import may still complete on the Rack; nothing was promoted."
-	case step != "":
-		return fmt.Sprintf("The step %q may have reached the Rack.", step)
-	}
-	return "Nothing was left running on the Rack."
+	return pipeline.LeftRunning(rt.steps)
 }

@@ -400,6 +400,7 @@ func (versionCmd) Run(rt *runtime) error {
 // runSteps runs steps and records the ids they made in the result.
 func (rt *runtime) runSteps(st *pipeline.State, list ...pipeline.Step) error {
 	err := pipeline.Run(rt.ctx, st, list)
+	rt.steps = st
 	rt.result.BuildID, rt.result.ReleaseID, rt.result.Steps = st.BuildID, st.ReleaseID, st.Steps
 	return err
 }

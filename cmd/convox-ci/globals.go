@@ -53,6 +53,7 @@ type runtime struct {
 	log     zerolog.Logger
 	secrets *report.Secrets
 	result  report.Result
+	steps   *pipeline.State // the last steps run, to say what an interruption left
 	outputs report.Outputs
 	github  bool              // running under GitHub Actions: emit ::add-mask::
 	fromEnv map[string]string // flag name -> the variable that set it (unset: a flag or the default)

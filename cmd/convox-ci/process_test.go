@@ -110,3 +110,39 @@ func TestSignalStopsPromptlyAndSaysWhatMayStillRun(t *testing.T) {
 		})
 	}
 }
+
+// Interrupting `releases promote R` names R: the promote step says what it
+// leaves rolling out (issue 12's case).
+func TestInterruptedPromoteNamesTheRelease(t *testing.T) {
+	t.Parallel()
+	rk := newRack(t, racksim.Options{})
+	build := rk.run(t, nil, "build", "--id", appDir(t))
+	require.Equal(t, 0, build.code, build.stderr)
+	release := build.stdout
+	rk.sim.SetRolloutDuration(time.Minute)
+
+	cmd := rk.command(nil, "releases", "promote", release)
+	stderr := &syncBuffer{}
+	cmd.Stderr = stderr
+	require.NoError(t, cmd.Start())
+	require.Eventually(t, func() bool {
+		for _, r := range rk.sim.Requests() {
+			if r.Method == "POST" && strings.HasSuffix(r.Path, "/releases/"+release+"/promote") {
+				return true
+			}
+		}
+		return false
+	}, 20*time.Second, 10*time.Millisecond, "the promote never reached the Rack")
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("still running 10 s after SIGTERM")
+	}
+	canary.add(t.Name()+" stderr", []byte(stderr.String()))
+	require.Equal(t, 143, cmd.ProcessState.ExitCode(), stderr.String())
+	require.Contains(t, stderr.String(), "Release "+release+" may still be rolling out on rack ")
+}

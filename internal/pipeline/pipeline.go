@@ -27,6 +27,27 @@ type Timeouter interface {
 	Timeout() time.Duration
 }
 
+// Interrupter is a step that can say what an interruption while it ran may
+// have left going on the Rack, from what it had made so far ("Build B may
+// still be running ..."); "" when it has nothing to say.
+type Interrupter interface {
+	Interrupted(st *State) string
+}
+
+// LeftRunning says what the run may have left going on the Rack when it
+// was stopped: the failed step's own answer, or a general one.
+func LeftRunning(st *State) string {
+	if st.Failed == nil {
+		return "Nothing was left running on the Rack."
+	}
+	if i, ok := st.Failed.(Interrupter); ok {
+		if msg := i.Interrupted(st); msg != "" {
+			return msg
+		}
+	}
+	return fmt.Sprintf("The step %q may have reached the Rack.", st.Failed.String())
+}
+
 // State is what steps share: where they act, and what earlier steps made.
 // Steps never read the environment; everything they need is here.
 type State struct {
@@ -47,7 +68,8 @@ type State struct {
 	ReleaseID string // set by build/import/env; what promote promotes
 	Promoted  bool   // set by promote
 
-	Steps []report.StepResult
+	Steps  []report.StepResult
+	Failed Step // the step that stopped the run, if one did
 }
 
 // Fold starts a folded section of the CI log, when the CI has them, and
@@ -140,6 +162,7 @@ func runStep(ctx context.Context, st *State, step Step) error {
 	if err != nil {
 		res.Status, res.Error = "failed", st.Secrets.String(err.Error())
 		st.Steps = append(st.Steps, res)
+		st.Failed = step
 		log.Error().Err(err).Dur("duration", took).Msg("step failed")
 		return err
 	}
@@ -169,3 +192,10 @@ type timed struct {
 }
 
 func (t timed) Timeout() time.Duration { return t.d }
+
+func (t timed) Interrupted(st *State) string {
+	if i, ok := t.Step.(Interrupter); ok {
+		return i.Interrupted(st)
+	}
+	return ""
+}

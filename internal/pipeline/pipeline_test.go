@@ -119,3 +119,46 @@ func TestFoldWithoutAGroupIsANoOp(t *testing.T) {
 	st.Fold("build B log")()
 	require.Equal(t, []string{"start build B log", "end"}, calls)
 }
+
+// answering is a fake that says what its interruption leaves.
+type answering struct {
+	fake
+	left string
+}
+
+func (a answering) Interrupted(st *State) string { return a.left + " " + st.App }
+
+func TestLeftRunningIsTheStoppedStepsAnswer(t *testing.T) {
+	t.Parallel()
+	var ran []string
+	boom := errors.New("interrupted")
+	for name, tc := range map[string]struct {
+		steps []Step
+		want  string
+	}{
+		"the step answers": {
+			steps: []Step{fake{name: "one", ran: &ran}, answering{fake{name: "renamed at will", err: boom, ran: &ran}, "release R1 may be rolling out on"}},
+			want:  "release R1 may be rolling out on shop",
+		},
+		"through its own deadline": {
+			steps: []Step{WithTimeout(answering{fake{name: "two", err: boom, ran: &ran}, "build B1 may be running on"}, time.Minute)},
+			want:  "build B1 may be running on shop",
+		},
+		"a step with nothing to say": {
+			steps: []Step{fake{name: "three", err: boom, ran: &ran}},
+			want:  `The step "three" may have reached the Rack.`,
+		},
+		"nothing stopped": {
+			steps: []Step{answering{fake{name: "four", ran: &ran}, "never said"}},
+			want:  "Nothing was left running on the Rack.",
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var log bytes.Buffer
+			st := newState(&log)
+			st.App = "shop"
+			_ = Run(context.Background(), st, tc.steps)
+			require.Equal(t, tc.want, LeftRunning(st))
+		})
+	}
+}
