@@ -6,7 +6,8 @@
 // and the transcripts in internal/wiretest/testdata are the authority):
 //
 //   - GET /check (no auth, "ok"), GET /system, GET/POST /apps, GET /apps/{app},
-//     POST /apps/{app}/cancel
+//     POST /apps/{app}/cancel, GET /apps/{app}/services (`convox services`),
+//     GET /apps/{app}/budget (read by `convox ps`; never set: both null)
 //   - objects: POST/GET/HEAD/DELETE /apps/{app}/objects/{key...}
 //   - builds: create from an uploaded gzip tarball (the tarball is really read:
 //     convox.yml and each service's Dockerfile decide the log lines and the

@@ -20,11 +20,15 @@ type service struct {
 	name       string
 	buildPath  string // "" for an image-only service
 	dockerfile string
+	port       int  // the main container port, 0 for none
+	internal   bool // not behind the router
 }
 
 type serviceDoc struct {
-	Build any    `yaml:"build"`
-	Image string `yaml:"image"`
+	Build    any    `yaml:"build"`
+	Image    string `yaml:"image"`
+	Port     any    `yaml:"port"` // 3000 or "https:3000"
+	Internal bool   `yaml:"internal"`
 }
 
 // parseManifest reads the services of a convox.yml, sorted by name as the
@@ -54,6 +58,23 @@ func parseManifest(data []byte) ([]service, error) {
 			case nil:
 				if sd.Image != "" {
 					svc.buildPath = ""
+				}
+			}
+		}
+		if sd != nil {
+			svc.internal = sd.Internal
+			switch p := sd.Port.(type) {
+			case uint64:
+				svc.port = int(p)
+			case int64:
+				svc.port = int(p)
+			case string:
+				_, num, _ := strings.Cut(p, ":")
+				if num == "" {
+					num = p
+				}
+				if n, err := parseInt(num); err == nil {
+					svc.port = n
 				}
 			}
 		}

@@ -40,6 +40,8 @@ func (s *Server) routeTable() []route {
 		{method: "GET", pattern: "/apps", handle: s.appList},
 		{method: "GET", pattern: "/apps/{app}", handle: s.appGet},
 		{method: "POST", pattern: "/apps/{app}/cancel", handle: s.appCancel},
+		{method: "GET", pattern: "/apps/{app}/budget", handle: s.appBudget},
+		{method: "GET", pattern: "/apps/{app}/services", handle: s.serviceList},
 		{method: "SOCKET", pattern: "/apps/{app}/logs", handle: s.appLogs},
 		{method: "POST", pattern: "/apps/{app}/builds", handle: s.buildCreate},
 		{method: "GET", pattern: "/apps/{app}/builds/{id}.tgz", handle: s.buildExport},
