@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -64,4 +65,52 @@ func TestBuildArgWithACommaExits2AndSendsNothing(t *testing.T) {
 	require.Equal(t, 2, res.code, res.stderr)
 	require.Contains(t, res.stderr, "commas")
 	require.Empty(t, rk.sim.Requests())
+}
+
+const previewRules = `app: myapp
+targets:
+  production:
+    tags: ["v*"]
+    rack: org/production
+    steps:
+      - deploy: {manifest: convox.yml, no_cache: true, build_args: {NPM_TOKEN: "${NPM_TOKEN}"}}
+      - env: {replace: true, values: {DATABASE_URL: "${DATABASE_URL}"}}
+      - promote
+`
+
+// plan is a preview, often run where the CI's secrets are not set: a
+// ${VAR} unset here is named, with where ci would stop, and plan exits 0;
+// --strict exits 2 as ci does.
+func TestPlanPreviewsAnUnsetVariable(t *testing.T) {
+	t.Parallel()
+	rk := consoleRack(t)
+	dir := appDir(t)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "convox-ci.yml"), []byte(previewRules), 0o644))
+	rk.set("CONVOX_CI_CONFIG", filepath.Join(dir, "convox-ci.yml"))
+	github(t, rk, "refs/tags/v1.2.3")
+	rk.set("DATABASE_URL", "")
+	rk.set("NPM_TOKEN", envSecretA)
+
+	res := rk.run(t, nil, "plan", dir)
+	require.Equal(t, 0, res.code, res.stderr)
+	require.Contains(t, res.stdout, "Target production: app myapp on rack org/production")
+	require.Contains(t, res.stdout, "1. building (manifest convox.yml; no cache; build args NPM_TOKEN)")
+	require.Contains(t, res.stdout, "ci would stop here, before sending anything (exit 2):")
+	require.Contains(t, res.stdout, "environment variable DATABASE_URL (for ${DATABASE_URL}) is not set")
+	require.NotContains(t, res.stdout, envSecretA)
+
+	res = rk.run(t, nil, "plan", "--json", dir)
+	require.Equal(t, 0, res.code, res.stderr)
+	var p map[string]any
+	require.NoError(t, json.Unmarshal([]byte(res.stdout), &p))
+	require.Contains(t, p["unresolved"], "DATABASE_URL")
+	require.Equal(t, "production", p["target"])
+
+	res = rk.run(t, nil, "plan", "--strict", dir)
+	require.Equal(t, 2, res.code, res.stderr)
+	require.Contains(t, res.stderr, "DATABASE_URL")
+
+	res = rk.run(t, nil, "ci", dir)
+	require.Equal(t, 2, res.code, "ci still stops: %s", res.stderr)
+	require.Empty(t, rk.sim.Requests(), "nothing was sent")
 }

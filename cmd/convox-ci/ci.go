@@ -21,7 +21,9 @@ type ciCmd struct {
 }
 
 // decide detects the CI, loads the rules file and decides; the result
-// records the decision.
+// records the decision. When the matched target has a ${VAR} the
+// environment lacks, the plan comes with that error (plan shows it; ci
+// stops on it).
 func decide(rt *runtime, g *Globals, dir string, o cienv.Overrides) (*plan.Plan, error) {
 	c, err := cienv.DetectWith(rt.ctx, rt.env.lookuper(), cienv.NewGit(dir), o)
 	if err != nil {
@@ -39,6 +41,9 @@ func decide(rt *runtime, g *Globals, dir string, o cienv.Overrides) (*plan.Plan,
 	// the file is read, before any step runs.
 	rt.secrets.Add(rules.Secrets()...)
 	p, err := plan.Decide(c, rules, dir)
+	if err != nil && p != nil {
+		return p, err
+	}
 	if errors.Is(err, config.ErrNoRef) {
 		if c.GitError != "" {
 			return nil, usagef("%v, and git could not tell: %s: run in a readable git checkout, or say it with CONVOX_CI_BRANCH / CONVOX_CI_TAG (see `convox-ci plan`)", err, c.GitError)
@@ -85,8 +90,9 @@ func (c *ciCmd) Run(rt *runtime, g *Globals) error {
 }
 
 type planCmd struct {
-	Dir  string `arg:"" optional:"" default:"." help:"Directory to build."`
-	JSON bool   `name:"json" help:"Print the decision as one JSON object."`
+	Dir    string `arg:"" optional:"" default:"." help:"Directory to build."`
+	JSON   bool   `name:"json" help:"Print the decision as one JSON object."`
+	Strict bool   `help:"Exit 2, as ci would, when the target uses an environment variable this environment lacks (by default plan names it and exits 0)."`
 	refFlags
 }
 
@@ -108,6 +114,7 @@ type planJSON struct {
 	Reason      string            `json:"reason,omitempty"`
 	Config      string            `json:"config"`
 	Warnings    []string          `json:"warnings,omitempty"`
+	Unresolved  string            `json:"unresolved,omitempty"` // where ci would stop: a ${VAR} this environment lacks
 }
 
 // Run prints the decision. It is written from values and never redacted:
@@ -115,8 +122,10 @@ type planJSON struct {
 // only their keys, so no secret is in it. Only the warnings, which may quote
 // git, are free text and redacted.
 func (c *planCmd) Run(rt *runtime, g *Globals) error {
+	// A ${VAR} unset here is shown, not fatal: plan is a preview, often run
+	// where the CI's secrets are not set (--strict stops as ci would).
 	d, err := decide(rt, g, c.Dir, c.overrides(rt.env))
-	if err != nil {
+	if err != nil && (d == nil || c.Strict) {
 		return err
 	}
 	p := planJSON{
@@ -135,6 +144,9 @@ func (c *planCmd) Run(rt *runtime, g *Globals) error {
 		for _, s := range d.Steps {
 			p.Steps = append(p.Steps, s.String())
 		}
+	}
+	if d.Unresolved != nil {
+		p.Unresolved = rt.secrets.String(d.Unresolved.Error())
 	}
 	if c.JSON {
 		b, _ := json.MarshalIndent(p, "", "  ")
@@ -177,6 +189,9 @@ func (c *planCmd) Run(rt *runtime, g *Globals) error {
 		}
 		for i, s := range p.Steps {
 			fmt.Fprintf(&b, "  %d. %s\n", i+1, s)
+		}
+		if p.Unresolved != "" {
+			fmt.Fprintf(&b, "\nci would stop here, before sending anything (exit 2):\n  %s\n", p.Unresolved)
 		}
 	}
 	fmt.Fprint(rt.stdout, b.String())

@@ -24,6 +24,10 @@ type Plan struct {
 	App     string          // the target's app, else the rules file's
 	Steps   []pipeline.Step // what runs, in order
 	Timeout time.Duration   // the target's deadline; 0 for none
+	// Unresolved is the matched target's first ${VAR} the environment could
+	// not fill (*config.Error): ci stops on it before sending anything;
+	// plan shows it. Nil when the target can run.
+	Unresolved error
 }
 
 // Deploys reports whether a target matched, so that steps run.
@@ -32,13 +36,16 @@ func (p *Plan) Deploys() bool { return p.Match.Target != nil }
 // Decide matches the build c describes against the rules and, when a
 // target matches, builds its steps; dir is the directory builds package.
 // Nothing matching is not an error. The errors are config.ErrNoRef
-// (wrapped: the CI named no branch, tag or pull request) and the matched
-// target's own (*config.Error, e.g. a ${VAR} the environment lacks).
+// (wrapped: the CI named no branch, tag or pull request; no plan) and the
+// matched target's own (*config.Error, e.g. a ${VAR} the environment
+// lacks), returned with the plan as it would be (in p.Unresolved too), so
+// that plan can show it.
 func Decide(c cienv.Context, rules *config.File, dir string) (*Plan, error) {
 	m, err := rules.Match(c)
-	if err != nil {
+	if err != nil && m.Target == nil {
 		return nil, err
 	}
+	unresolved := err
 	p := &Plan{CI: c, Rules: rules, Match: m}
 	if m.Target == nil {
 		return p, nil
@@ -52,7 +59,8 @@ func Decide(c cienv.Context, rules *config.File, dir string) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	return p, nil
+	p.Unresolved = unresolved
+	return p, unresolved
 }
 
 // Steps turns a rules-file target into the steps that run it; dir is the

@@ -108,12 +108,16 @@ func TestDecideErrors(t *testing.T) {
 	_, err := Decide(cienv.Context{Provider: "local"}, load(t, nil), ".")
 	require.ErrorIs(t, err, config.ErrNoRef, "no branch, tag or pull request")
 
-	_, err = Decide(cienv.Context{Provider: "github", Tag: "v1.0.0"}, load(t, nil), ".")
+	p, err := Decide(cienv.Context{Provider: "github", Tag: "v1.0.0"}, load(t, nil), ".")
 	var cfg *config.Error
 	require.True(t, errors.As(err, &cfg), "a ${VAR} the environment lacks: %v", err)
 	require.ErrorContains(t, err, "DATABASE_URL")
+	require.NotNil(t, p, "the plan comes with the error, for plan to show")
+	require.Equal(t, err, p.Unresolved)
+	require.True(t, p.Deploys())
+	require.NotEmpty(t, p.Steps)
 
-	p, err := Decide(cienv.Context{Provider: "github", Branch: "master"}, load(t, nil), ".")
+	p, err = Decide(cienv.Context{Provider: "github", Branch: "master"}, load(t, nil), ".")
 	require.NoError(t, err, "the missing variable only matters to the target that uses it")
 	require.True(t, p.Deploys())
 }

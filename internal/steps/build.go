@@ -29,7 +29,31 @@ type Build struct {
 	BuildArgs   []string
 }
 
-func (Build) String() string { return "building" }
+// String names the step, with the build options given (build args by
+// name: their values may be secret).
+func (b Build) String() string {
+	var opts []string
+	if b.Manifest != "" {
+		opts = append(opts, "manifest "+b.Manifest)
+	}
+	if b.Development {
+		opts = append(opts, "development")
+	}
+	if b.NoCache {
+		opts = append(opts, "no cache")
+	}
+	if len(b.BuildArgs) > 0 {
+		names := make([]string, len(b.BuildArgs))
+		for i, a := range b.BuildArgs {
+			names[i], _, _ = strings.Cut(a, "=")
+		}
+		opts = append(opts, "build args "+strings.Join(names, ", "))
+	}
+	if len(opts) == 0 {
+		return "building"
+	}
+	return "building (" + strings.Join(opts, "; ") + ")"
+}
 
 // Run packages, uploads, creates the build and waits for it.
 func (b Build) Run(ctx context.Context, st *pipeline.State) error {
