@@ -48,17 +48,18 @@ func (t *Target) Err() error {
 
 // Step kinds.
 const (
-	KindBuild   = "build"   // build the app from the working directory
-	KindDeploy  = "deploy"  // build, then promote that release
-	KindPromote = "promote" // promote the release made by the last build, env or import
-	KindRun     = "run"     // run a one-off command
-	KindEnv     = "env"     // set environment variables (a new release)
-	KindImport  = "import"  // copy this commit's build from another rack
-	KindExport  = "export"  // save the build to a file
+	KindBuild    = "build"    // build the app from the working directory
+	KindDeploy   = "deploy"   // build, then promote that release
+	KindPromote  = "promote"  // promote the release made by the last build, env or import
+	KindRun      = "run"      // run a one-off command
+	KindEnv      = "env"      // set environment variables (a new release)
+	KindImport   = "import"   // copy this commit's build from another rack
+	KindExport   = "export"   // save the build to a file
+	KindRollback = "rollback" // put an earlier build live again
 )
 
 // Kinds lists the step kinds in the order the documentation gives them.
-var Kinds = []string{KindBuild, KindDeploy, KindPromote, KindRun, KindEnv, KindImport, KindExport}
+var Kinds = []string{KindBuild, KindDeploy, KindPromote, KindRun, KindEnv, KindImport, KindExport, KindRollback}
 
 // Step is one thing a target does. Only the fields of its Kind are set.
 type Step struct {
@@ -67,7 +68,7 @@ type Step struct {
 	Service string   // run
 	Command []string // run: the command's words, ${VAR}s expanded
 	Written []string // run: the command's words as written (${VAR}s unexpanded), to show
-	Release string   // run: the release to run against; "" for the app's current one
+	Release string   // run: the release to run against ("" for the app's current one); rollback: whose build to put back ("" for the previous build)
 
 	Replace bool     // env: the values are the whole environment
 	Promote bool     // env: promote the new release
@@ -118,6 +119,11 @@ func (s Step) String() string {
 		return fmt.Sprintf("import from %s (app %s)", s.From, s.FromApp)
 	case KindExport:
 		return "export to " + s.File
+	case KindRollback:
+		if s.Release != "" {
+			return "rollback to the build of " + s.Release
+		}
+		return "rollback to the previous build"
 	case KindBuild, KindDeploy:
 		var opts []string
 		if s.Manifest != "" {

@@ -11,13 +11,14 @@ import (
 
 // stepFields lists the keys each step kind takes.
 var stepFields = map[string][]string{
-	KindBuild:   {"manifest", "build_args", "no_cache", "description", "timeout"},
-	KindDeploy:  {"manifest", "build_args", "no_cache", "description", "timeout"},
-	KindPromote: {"timeout"},
-	KindRun:     {"service", "command", "release", "timeout"},
-	KindEnv:     {"values", "replace", "promote", "timeout"},
-	KindImport:  {"from", "app", "timeout"},
-	KindExport:  {"file", "timeout"},
+	KindBuild:    {"manifest", "build_args", "no_cache", "description", "timeout"},
+	KindDeploy:   {"manifest", "build_args", "no_cache", "description", "timeout"},
+	KindPromote:  {"timeout"},
+	KindRun:      {"service", "command", "release", "timeout"},
+	KindEnv:      {"values", "replace", "promote", "timeout"},
+	KindImport:   {"from", "app", "timeout"},
+	KindExport:   {"file", "timeout"},
+	KindRollback: {"release", "timeout"},
 }
 
 // stepExample shows each kind that needs fields written out.
@@ -159,6 +160,12 @@ func (l *loader) step(n ast.Node, t *Target) (Step, *Error) {
 		e = l.exportStep(&s, head, fields)
 	case KindBuild, KindDeploy:
 		e = l.buildStep(&s, fields)
+	case KindRollback:
+		if en, ok := fields["release"]; ok {
+			if s.Release, e = l.str(en, "release", true); e == nil && s.Release == "" {
+				e = l.errf(en.val, "write release: RXXXXXXXXXX, or drop it to roll back to the previous build", "release is empty")
+			}
+		}
 	}
 	return s, e
 }
@@ -481,6 +488,8 @@ func (l *loader) order(steps []Step) *Error {
 			} else {
 				pending = s
 			}
+		case KindRollback:
+			pending, done = nil, s
 		case KindPromote:
 			if pending == nil {
 				fix := "put a build, env or import step before promote, or use deploy (build, then promote)"

@@ -89,6 +89,8 @@ func Steps(t *config.Target, dir string) ([]pipeline.Step, error) {
 			step = steps.Import{From: s.From, FromApp: s.FromApp}
 		case "export":
 			step = steps.ExportFile{File: s.File}
+		case "rollback":
+			step = steps.Rollback{Release: s.Release}
 		default:
 			return nil, fmt.Errorf("step kind %q is not supported", s.Kind)
 		}

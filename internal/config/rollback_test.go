@@ -1,0 +1,37 @@
+package config
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestRollbackStep(t *testing.T) {
+	lookup := func(k string) (string, bool) { return map[string]string{"GOOD": "RGOODGOODGO"}[k], k == "GOOD" }
+	f, err := Parse("convox-ci.yml", []byte(`app: a
+targets:
+  undo:
+    branches: [undo]
+    rack: org/production
+    steps:
+      - rollback
+      - rollback: {release: "${GOOD}", timeout: 5m}
+`), lookup)
+	require.NoError(t, err)
+	st := f.Targets[0].Steps
+	require.Equal(t, Step{Kind: KindRollback, Pos: st[0].Pos}, st[0])
+	require.Equal(t, "rollback to the previous build", st[0].String())
+	require.Equal(t, "RGOODGOODGO", st[1].Release)
+	require.Equal(t, "rollback to the build of RGOODGOODGO", st[1].String())
+
+	_, err = Parse("convox-ci.yml", []byte(`app: a
+targets:
+  undo:
+    branches: [undo]
+    rack: org/production
+    steps:
+      - rollback
+      - promote
+`), lookup)
+	require.ErrorContains(t, err, "promote has nothing to promote: the rollback step at line 7 already promoted the last release")
+}
