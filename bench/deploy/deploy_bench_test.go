@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -19,6 +18,7 @@ import (
 	"github.com/convox-ci/convox-ci/internal/pipeline"
 	"github.com/convox-ci/convox-ci/internal/rack"
 	"github.com/convox-ci/convox-ci/internal/racksim"
+	"github.com/convox-ci/convox-ci/internal/racksim/racksimtest"
 	"github.com/convox-ci/convox-ci/internal/report"
 	"github.com/convox-ci/convox-ci/internal/source"
 	"github.com/convox-ci/convox-ci/internal/steps"
@@ -33,15 +33,10 @@ const (
 // time, and returns it with a client for it.
 func instantRack(tb testing.TB) (*racksim.Server, *rack.Client) {
 	tb.Helper()
-	sim := racksim.New(racksim.Options{Password: password, Apps: []string{app}})
+	sim, url := racksimtest.Start(tb, racksim.Options{Password: password, Apps: []string{app}})
 	sim.SetBuildDuration(0) // Options take 0 as "the default"
 	sim.SetRolloutDuration(0)
-	srv := httptest.NewServer(sim)
-	tb.Cleanup(func() {
-		srv.Close()
-		sim.Close()
-	})
-	c, err := rack.New(rack.Config{Host: srv.URL, Password: password, Logger: zerolog.Nop()})
+	c, err := rack.New(rack.Config{Host: url, Password: password, Logger: zerolog.Nop()})
 	require.NoError(tb, err)
 	return sim, c
 }
@@ -132,17 +127,12 @@ func BenchmarkPackageUpload(b *testing.B) {
 // bodies when discard is set.
 func uploadRack(tb testing.TB, discard bool) *rack.Client {
 	tb.Helper()
-	sim := racksim.New(racksim.Options{Password: password, Apps: []string{app}})
-	var h http.Handler = sim
+	var front func(http.Handler) http.Handler
 	if discard {
-		h = discardObjects{next: sim}
+		front = func(sim http.Handler) http.Handler { return discardObjects{next: sim} }
 	}
-	srv := httptest.NewServer(h)
-	tb.Cleanup(func() {
-		srv.Close()
-		sim.Close()
-	})
-	c, err := rack.New(rack.Config{Host: srv.URL, Password: password, Logger: zerolog.Nop()})
+	_, url := racksimtest.StartBehind(tb, racksim.Options{Password: password, Apps: []string{app}}, front)
+	c, err := rack.New(rack.Config{Host: url, Password: password, Logger: zerolog.Nop()})
 	require.NoError(tb, err)
 	return c
 }

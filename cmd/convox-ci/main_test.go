@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/convox-ci/convox-ci/internal/racksim"
+	"github.com/convox-ci/convox-ci/internal/racksim/racksimtest"
 )
 
 const (
@@ -87,23 +88,8 @@ func newRack(t *testing.T, opts racksim.Options) *testEnv {
 	if opts.Apps == nil {
 		opts.Apps = []string{testApp}
 	}
-	if opts.BuildDuration == 0 {
-		opts.BuildDuration = 50 * time.Millisecond
-	}
-	if opts.RolloutDuration == 0 {
-		opts.RolloutDuration = 50 * time.Millisecond
-	}
-	if opts.ProcessStartDelay == 0 {
-		opts.ProcessStartDelay = 10 * time.Millisecond
-	}
-	sim := racksim.New(opts)
-	srv := httptest.NewServer(sim)
-	t.Cleanup(func() {
-		srv.Close()
-		sim.Close()
-	})
-	e.sim, e.url = sim, srv.URL
-	e.set("CONVOX_HOST", srv.URL)
+	e.sim, e.url = racksimtest.Start(t, opts)
+	e.set("CONVOX_HOST", e.url)
 	e.set("CONVOX_PASSWORD", opts.Password)
 	e.set("CONVOX_APP", testApp)
 	return e

@@ -1,12 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -14,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/convox-ci/convox-ci/internal/racksim"
+	"github.com/convox-ci/convox-ci/internal/racksim/racksimtest"
 )
 
 // The test binary doubles as convox-ci: with CONVOX_CI_TEST_AS_MAIN=1 it
@@ -54,24 +53,6 @@ func (e *testEnv) command(extra map[string]string, args ...string) *exec.Cmd {
 	return cmd
 }
 
-// syncBuffer is a buffer a process writes to while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestSignalStopsPromptlyAndSaysWhatMayStillRun(t *testing.T) {
 	t.Parallel()
 	for name, tc := range map[string]struct {
@@ -86,7 +67,7 @@ func TestSignalStopsPromptlyAndSaysWhatMayStillRun(t *testing.T) {
 			rk := newRack(t, racksim.Options{})
 			rk.sim.SetBuildDuration(time.Minute)
 			cmd := rk.command(nil, "deploy", appDir(t))
-			stderr := &syncBuffer{}
+			stderr := &racksimtest.Buffer{}
 			cmd.Stderr = stderr
 			require.NoError(t, cmd.Start())
 
@@ -122,7 +103,7 @@ func TestInterruptedPromoteNamesTheRelease(t *testing.T) {
 	rk.sim.SetRolloutDuration(time.Minute)
 
 	cmd := rk.command(nil, "releases", "promote", release)
-	stderr := &syncBuffer{}
+	stderr := &racksimtest.Buffer{}
 	cmd.Stderr = stderr
 	require.NoError(t, cmd.Start())
 	require.Eventually(t, func() bool {

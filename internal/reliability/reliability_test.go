@@ -1,7 +1,6 @@
 package reliability
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -23,6 +22,7 @@ import (
 	"github.com/convox-ci/convox-ci/internal/pipeline"
 	"github.com/convox-ci/convox-ci/internal/rack"
 	"github.com/convox-ci/convox-ci/internal/racksim"
+	"github.com/convox-ci/convox-ci/internal/racksim/racksimtest"
 	"github.com/convox-ci/convox-ci/internal/report"
 	"github.com/convox-ci/convox-ci/internal/steps"
 )
@@ -96,32 +96,14 @@ func floor(kind string, rate float64) float64 {
 	return 0.9
 }
 
-// syncBuffer is the suite's log: every goroutine writes to it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) Bytes() []byte {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return append([]byte(nil), b.buf.Bytes()...)
-}
-
 // env is one simulated Rack under faults, and what the units share.
 type env struct {
 	sim     *racksim.Server
 	url     string
 	dir     string
 	log     zerolog.Logger
-	logs    *syncBuffer
-	stdout  *syncBuffer
+	logs    *racksimtest.Buffer // the suite's log: every goroutine writes to it
+	stdout  *racksimtest.Buffer
 	secrets *report.Secrets
 
 	mu    sync.Mutex
@@ -130,16 +112,11 @@ type env struct {
 
 func newEnv(t *testing.T, apps []string, faults racksim.Faults) *env {
 	t.Helper()
-	sim := racksim.New(racksim.Options{
+	sim, url := racksimtest.Start(t, racksim.Options{
 		Password: password, Apps: apps, Faults: faults,
 		BuildDuration: 100 * time.Millisecond, RolloutDuration: 100 * time.Millisecond, ProcessStartDelay: 20 * time.Millisecond,
 	})
-	srv := httptest.NewServer(sim)
-	t.Cleanup(func() {
-		srv.Close()
-		sim.Close()
-	})
-	e := &env{sim: sim, url: srv.URL, dir: appSource(t), logs: &syncBuffer{}, stdout: &syncBuffer{}, secrets: report.NewSecrets(), execs: map[string]int{}}
+	e := &env{sim: sim, url: url, dir: appSource(t), logs: &racksimtest.Buffer{}, stdout: &racksimtest.Buffer{}, secrets: report.NewSecrets(), execs: map[string]int{}}
 	e.log = zerolog.New(e.logs).Level(zerolog.DebugLevel).With().Timestamp().Logger()
 	e.secrets.Add(password)
 	sim.OnExec(func(app, _, command string, _ []byte) (string, int) {
@@ -630,7 +607,7 @@ func TestGiveUpOnARackThatAlwaysAnswers503(t *testing.T) {
 		http.Error(w, "Service Unavailable", http.StatusServiceUnavailable)
 	}))
 	defer srv.Close()
-	e := &env{url: srv.URL, dir: appSource(t), logs: &syncBuffer{}, stdout: &syncBuffer{}, secrets: report.NewSecrets()}
+	e := &env{url: srv.URL, dir: appSource(t), logs: &racksimtest.Buffer{}, stdout: &racksimtest.Buffer{}, secrets: report.NewSecrets()}
 	e.log = zerolog.New(e.logs)
 	st := e.state(t, "myapp", password)
 	ctx, cancel := runCtx()

@@ -21,6 +21,7 @@ import (
 	"github.com/convox-ci/convox-ci/internal/pipeline"
 	"github.com/convox-ci/convox-ci/internal/rack"
 	"github.com/convox-ci/convox-ci/internal/racksim"
+	"github.com/convox-ci/convox-ci/internal/racksim/racksimtest"
 	"github.com/convox-ci/convox-ci/internal/report"
 )
 
@@ -44,7 +45,7 @@ type loss struct {
 // lossyRack is a simulated Rack behind a proxy that loses answers.
 type lossyRack struct {
 	sim *racksim.Server
-	srv *httptest.Server
+	url string
 
 	mu    sync.Mutex
 	rules []*loss
@@ -53,16 +54,9 @@ type lossyRack struct {
 
 func newLossyRack(t *testing.T) *lossyRack {
 	t.Helper()
-	sim := racksim.New(racksim.Options{
-		Password: simPassword, Apps: []string{simApp},
-		BuildDuration: 30 * time.Millisecond, RolloutDuration: 30 * time.Millisecond, ProcessStartDelay: 5 * time.Millisecond,
-	})
-	l := &lossyRack{sim: sim}
-	l.srv = httptest.NewServer(l)
-	t.Cleanup(func() {
-		l.srv.Close()
-		sim.Close()
-	})
+	l := &lossyRack{}
+	l.sim, l.url = racksimtest.StartBehind(t, racksim.Options{Password: simPassword, Apps: []string{simApp}},
+		func(http.Handler) http.Handler { return l })
 	return l
 }
 
@@ -131,7 +125,7 @@ func suffix(p string) func(string) bool {
 
 func (l *lossyRack) state(t *testing.T) *pipeline.State {
 	t.Helper()
-	return stateFor(t, l.srv.URL)
+	return stateFor(t, l.url)
 }
 
 func stateFor(t *testing.T, url string) *pipeline.State {

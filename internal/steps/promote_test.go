@@ -3,7 +3,6 @@ package steps
 import (
 	"context"
 	"errors"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -12,22 +11,17 @@ import (
 	"github.com/convox-ci/convox-ci/internal/pipeline"
 	"github.com/convox-ci/convox-ci/internal/rack"
 	"github.com/convox-ci/convox-ci/internal/racksim"
+	"github.com/convox-ci/convox-ci/internal/racksim/racksimtest"
 )
 
 // laggyRack is a simulated Rack whose controller writes the app's status
 // and release some time after a promote returns, as a busy real Rack does.
 func laggyRack(t *testing.T, lag, rollout time.Duration) (*racksim.Server, *pipeline.State) {
 	t.Helper()
-	sim := racksim.New(racksim.Options{
-		Password: simPassword, Apps: []string{simApp},
-		BuildDuration: 30 * time.Millisecond, RolloutDuration: rollout, ControllerLag: lag, ProcessStartDelay: 5 * time.Millisecond,
+	sim, url := racksimtest.Start(t, racksim.Options{
+		Password: simPassword, Apps: []string{simApp}, RolloutDuration: rollout, ControllerLag: lag,
 	})
-	srv := httptest.NewServer(sim)
-	t.Cleanup(func() {
-		srv.Close()
-		sim.Close()
-	})
-	return sim, stateFor(t, srv.URL)
+	return sim, stateFor(t, url)
 }
 
 func newEnvRelease(t *testing.T, st *pipeline.State, env string) string {

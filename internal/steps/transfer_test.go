@@ -3,7 +3,6 @@ package steps
 import (
 	"context"
 	"io"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/convox-ci/convox-ci/internal/pipeline"
 	"github.com/convox-ci/convox-ci/internal/rack"
 	"github.com/convox-ci/convox-ci/internal/racksim"
+	"github.com/convox-ci/convox-ci/internal/racksim/racksimtest"
 	"github.com/convox-ci/convox-ci/internal/report"
 )
 
@@ -23,18 +23,12 @@ const testCommit = "0123456789abcdef0123456789abcdef01234567"
 // state per rack, each able to connect to the others by name.
 func consoleStates(t *testing.T, racks ...string) (*racksim.Server, map[string]*pipeline.State) {
 	t.Helper()
-	sim := racksim.New(racksim.Options{
+	sim, url := racksimtest.Start(t, racksim.Options{
 		Password: simPassword, Apps: []string{simApp}, Console: true, Racks: racks,
-		BuildDuration: 30 * time.Millisecond, RolloutDuration: 30 * time.Millisecond, ProcessStartDelay: 5 * time.Millisecond,
-	})
-	srv := httptest.NewServer(sim)
-	t.Cleanup(func() {
-		srv.Close()
-		sim.Close()
 	})
 	log := zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel)
 	connect := func(name string) (*rack.Client, error) {
-		return rack.New(rack.Config{Host: srv.URL, Password: simPassword, Rack: name, Logger: log,
+		return rack.New(rack.Config{Host: url, Password: simPassword, Rack: name, Logger: log,
 			RetryMax: 2, RetryWaitMin: time.Millisecond, RetryWaitMax: 5 * time.Millisecond})
 	}
 	states := map[string]*pipeline.State{}
