@@ -119,12 +119,19 @@ func (jenkins) Context(ctx context.Context, l Lookuper) (Context, error) {
 		}
 		return c, nil
 	}
+	kind, name := jenkinsRef(v.GitBranch)
+	local := v.GitLocalBranch
+	if (kind == refTag || kind == refRemoteTag) && (local == name || local == "tags/"+name) {
+		// "Check out to matching local branch" names the local branch
+		// after GIT_BRANCH without its remote: a tag build's is the tag.
+		local = ""
+	}
 	c.set(FieldBranch, v.BranchName, "BRANCH_NAME")
-	c.set(FieldBranch, v.GitLocalBranch, "GIT_LOCAL_BRANCH")
+	c.set(FieldBranch, local, "GIT_LOCAL_BRANCH")
 	if c.Branch != "" {
 		return c, nil
 	}
-	switch kind, name := jenkinsRef(v.GitBranch); kind {
+	switch kind {
 	case refTag:
 		c.set(FieldTag, name, "GIT_BRANCH")
 	case refRemoteTag:

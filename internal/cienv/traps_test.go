@@ -514,6 +514,32 @@ func TestTraps(t *testing.T) {
 			want:    summary{Provider: "jenkins", Tag: "v1.2.0", Commit: "abc"},
 			sources: map[string]string{FieldTag: "GIT_BRANCH"},
 		},
+		// "Check out to matching local branch" (**) names the local branch
+		// after the remote ref without its remote: origin/tags/X gives tags/X.
+		"jenkins GIT_LOCAL_BRANCH tags/X of a tag build is tag X, not a branch": {
+			env: map[string]string{"JENKINS_URL": "https://ci/", "BUILD_ID": "1", "GIT_BRANCH": "origin/tags/v1.2.0",
+				"GIT_LOCAL_BRANCH": "tags/v1.2.0", "GIT_COMMIT": "abc"},
+			git:     &fakeGit{commit: gitCommit, tags: []string{"v1.2.0"}},
+			want:    summary{Provider: "jenkins", Tag: "v1.2.0", Commit: "abc"},
+			sources: map[string]string{FieldTag: "GIT_BRANCH+git"},
+		},
+		"jenkins GIT_LOCAL_BRANCH tags/X without git is tag X": {
+			env: map[string]string{"JENKINS_URL": "https://ci/", "BUILD_ID": "1", "GIT_BRANCH": "origin/tags/v1.2.0",
+				"GIT_LOCAL_BRANCH": "tags/v1.2.0", "GIT_COMMIT": "abc"},
+			git:  brokenGit(),
+			want: summary{Provider: "jenkins", Tag: "v1.2.0", Commit: "abc"},
+		},
+		"jenkins GIT_LOCAL_BRANCH X of GIT_BRANCH refs/tags/X is tag X": {
+			env: map[string]string{"JENKINS_URL": "https://ci/", "BUILD_ID": "1", "GIT_BRANCH": "refs/tags/v1.2.0",
+				"GIT_LOCAL_BRANCH": "v1.2.0", "GIT_COMMIT": "abc"},
+			want: summary{Provider: "jenkins", Tag: "v1.2.0", Commit: "abc"},
+		},
+		"jenkins GIT_LOCAL_BRANCH other than the tag still wins": {
+			env: map[string]string{"JENKINS_URL": "https://ci/", "BUILD_ID": "1", "GIT_BRANCH": "origin/tags/v1.2.0",
+				"GIT_LOCAL_BRANCH": "release", "GIT_COMMIT": "abc"},
+			git:  &fakeGit{commit: gitCommit, tags: []string{"v1.2.0"}},
+			want: summary{Provider: "jenkins", Branch: "release", Commit: "abc"},
+		},
 		"jenkins branch named tags-something is a branch": {
 			env:  map[string]string{"JENKINS_URL": "https://ci/", "BUILD_ID": "1", "GIT_BRANCH": "origin/tagsfix", "GIT_COMMIT": "abc"},
 			want: summary{Provider: "jenkins", Branch: "tagsfix", Commit: "abc"},
