@@ -199,16 +199,22 @@ func (c *planCmd) Run(rt *runtime, g *Globals) error {
 }
 
 // describe fills the state's commit and description from the CI context of
-// dir, for the build and deploy commands.
-func describe(rt *runtime, st *pipeline.State, dir string) {
+// dir, for the build and deploy commands. A CONVOX_CI_* value that is not
+// one of its kind is the one error (a usage error, before anything is sent).
+func describe(rt *runtime, st *pipeline.State, dir string) error {
 	// CONVOX_CI_* replace detection here too (the flags are ci's and plan's).
 	c, err := cienv.DetectWith(rt.ctx, rt.env.lookuper(), cienv.NewGit(dir), refFlags{}.overrides(rt.env))
+	var override *cienv.OverrideError
+	if errors.As(err, &override) {
+		return err
+	}
 	if err != nil {
 		rt.log.Debug().Err(err).Msg("could not detect the CI context; the build carries no commit")
-		return
+		return nil
 	}
 	st.Commit, st.Description = c.Commit, plan.Description(c)
 	rt.recordCI(c)
+	return nil
 }
 
 // recordCI notes in the result which build this is.

@@ -36,7 +36,9 @@ func (c *buildCmd) Run(rt *runtime, g *Globals) error {
 	if err != nil {
 		return err
 	}
-	describe(rt, st, c.Dir)
+	if err := describe(rt, st, c.Dir); err != nil {
+		return err
+	}
 	err = rt.runSteps(st, c.step())
 	if err == nil {
 		if c.ID {
@@ -58,7 +60,9 @@ func (c *deployCmd) Run(rt *runtime, g *Globals) error {
 	if err != nil {
 		return err
 	}
-	describe(rt, st, c.Dir)
+	if err := describe(rt, st, c.Dir); err != nil {
+		return err
+	}
 	err = rt.runSteps(st, c.step(), steps.Promote{Force: c.Force})
 	if err == nil && c.ID {
 		fmt.Fprint(rt.stdout, st.ReleaseID)
@@ -311,7 +315,9 @@ func (c *buildsPromoteCmd) Run(rt *runtime, g *Globals) error {
 	if err != nil {
 		return err
 	}
-	describe(rt, st, ".")
+	if err := describe(rt, st, "."); err != nil {
+		return err
+	}
 	if c.Commit != "" {
 		st.Commit = c.Commit
 	}

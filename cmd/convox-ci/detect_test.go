@@ -186,6 +186,42 @@ func TestPlanOverrides(t *testing.T) {
 	require.Contains(t, res.stdout, "v2.0.0  (from --tag)")
 }
 
+// An override that is not a value of its kind is a usage error (exit 2)
+// naming it, for plan, ci and build alike, and nothing reaches the Rack; it
+// is never dropped for git's branch nor read as a pull request that never
+// deploys. "false" as the pull request is none, as CIs write it.
+func TestBadOverridesAreUsageErrors(t *testing.T) {
+	t.Parallel()
+	branchBuild := map[string]string{"BUILDKITE": "true", "BUILDKITE_BRANCH": "master", "BUILDKITE_PULL_REQUEST": "false", "BUILDKITE_COMMIT": testSha}
+	for _, bad := range []struct{ name, value, says string }{
+		{"CONVOX_CI_PULL_REQUEST", "abc", "is not a pull request"},
+		{"CONVOX_CI_BRANCH", "refs/pull/3/merge", "CONVOX_CI_PULL_REQUEST"},
+		{"CONVOX_CI_TAG", "refs/heads/master", "CONVOX_CI_BRANCH"},
+	} {
+		for _, verb := range []string{"plan", "ci", "build"} {
+			rk := newRack(t, racksim.Options{})
+			setAll(rk, branchBuild)
+			dir := appDir(t)
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "convox-ci.yml"), []byte(recordedRules), 0o644))
+			rk.set("CONVOX_CI_CONFIG", filepath.Join(dir, "convox-ci.yml"))
+			rk.set(bad.name, bad.value)
+			res := rk.run(t, nil, verb, dir)
+			require.Equal(t, 2, res.code, "%s with %s=%s: %s", verb, bad.name, bad.value, res.stderr)
+			require.Contains(t, res.stderr, bad.name)
+			require.Contains(t, res.stderr, bad.says)
+			require.Empty(t, rk.sim.Requests(), "%s sent requests", verb)
+		}
+	}
+
+	e := newEnv(t)
+	setAll(e, branchBuild)
+	e.set("CONVOX_CI_PULL_REQUEST", "false")
+	p, _ := planJSONFor(t, e, t.TempDir(), recordedRules)
+	require.Equal(t, "", p["pull_request"])
+	require.Equal(t, "master", p["branch"])
+	require.Equal(t, "staging", p["target"])
+}
+
 // On a CI convox-ci does not know, plan and ci warn that pull requests and
 // forks cannot be recognised.
 func TestUnknownCIWarns(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"syscall"
 
+	"github.com/convox-ci/convox-ci/internal/cienv"
 	"github.com/convox-ci/convox-ci/internal/config"
 	"github.com/convox-ci/convox-ci/internal/rack"
 	"github.com/convox-ci/convox-ci/internal/steps"
@@ -65,13 +66,14 @@ func exitCode(ctx context.Context, err error) int {
 		return exitForSignal(intr.signal)
 	}
 	var (
-		usage  *usageError
-		cfg    *config.Error
-		exit   *steps.ExitError
-		status *statusError
+		usage    *usageError
+		cfg      *config.Error
+		override *cienv.OverrideError
+		exit     *steps.ExitError
+		status   *statusError
 	)
 	switch {
-	case errors.As(err, &usage), errors.As(err, &cfg), errors.Is(err, rack.ErrOtherRack):
+	case errors.As(err, &usage), errors.As(err, &cfg), errors.As(err, &override), errors.Is(err, rack.ErrOtherRack):
 		return exitUsage
 	case errors.Is(err, context.DeadlineExceeded):
 		return exitDeadline

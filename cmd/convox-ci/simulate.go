@@ -228,7 +228,9 @@ func (c *demoCmd) Run(rt *runtime, g *Globals) error {
 	if err != nil {
 		return err
 	}
-	describe(rt, st, c.Dir)
+	if err := describe(rt, st, c.Dir); err != nil {
+		return err
+	}
 	err = rt.runSteps(st,
 		steps.Build{Dir: c.Dir},
 		steps.Run{Service: "web", Command: []string{"bin/migrate"}},

@@ -3,6 +3,7 @@ package cienv
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/sethvargo/go-envconfig"
 )
@@ -66,6 +67,60 @@ type Overrides struct {
 	Branch, Tag, PullRequest, Commit Override
 }
 
+// OverrideError is an override that is not a value of its kind: a pull
+// request that is neither a number nor a URL ending in one, a branch or a
+// tag given as another kind of ref. Nothing is detected then: dropping it
+// would let git or the CI name a ref the user meant to replace.
+type OverrideError struct {
+	Source, Value, Problem string
+}
+
+func (e *OverrideError) Error() string {
+	return fmt.Sprintf("%s=%q %s", e.Source, e.Value, e.Problem)
+}
+
+// checked returns o with a pull request URL read as its number and a pull
+// request of "false" or "0" (how Travis, Buildkite and Bitrise say "not a
+// pull request") dropped, or the first override that is not a value of its
+// kind.
+func (o Overrides) checked() (Overrides, error) {
+	refused := func(v Override, problem string) error {
+		return &OverrideError{Source: v.Source, Value: trim(v.Value), Problem: problem}
+	}
+	if n := trim(o.PullRequest.Value); n != "" {
+		switch last := lastSegment(n); {
+		case !isSetNotFalse(n):
+			o.PullRequest.Value = ""
+		case isDigits(n):
+		case isDigits(last) && strings.Contains(n, "/"):
+			o.PullRequest.Value = last
+		default:
+			return o, refused(o.PullRequest, "is not a pull request: give its number (42) or its URL; leave it empty, or false, on other builds")
+		}
+	}
+	switch kind, _ := parseRef(trim(o.Branch.Value)); kind {
+	case refTag:
+		return o, refused(o.Branch, "is a tag: give it as CONVOX_CI_TAG (or --tag)")
+	case refPull:
+		return o, refused(o.Branch, "is a pull request's ref: give its number as CONVOX_CI_PULL_REQUEST (or --pull-request) and its source branch as the branch")
+	case refUnknown:
+		if trim(o.Branch.Value) != "" {
+			return o, refused(o.Branch, "is not a branch name: give the branch (refs/heads/ may prefix it)")
+		}
+	}
+	switch kind, _ := parseRef(trim(o.Tag.Value)); kind {
+	case refBranch:
+		return o, refused(o.Tag, "is a branch: give it as CONVOX_CI_BRANCH (or --branch)")
+	case refPull:
+		return o, refused(o.Tag, "is a pull request's ref: give its number as CONVOX_CI_PULL_REQUEST (or --pull-request)")
+	case refUnknown:
+		if trim(o.Tag.Value) != "" {
+			return o, refused(o.Tag, "is not a tag name: give the tag (refs/tags/ may prefix it)")
+		}
+	}
+	return o, nil
+}
+
 func (o Overrides) ref() bool {
 	return trim(o.Branch.Value) != "" || trim(o.Tag.Value) != "" || trim(o.PullRequest.Value) != ""
 }
@@ -85,6 +140,10 @@ func Detect(ctx context.Context, l Lookuper, git Git) (Context, error) {
 func DetectWith(ctx context.Context, l Lookuper, git Git, o Overrides) (Context, error) {
 	if l == nil {
 		l = envconfig.OsLookuper()
+	}
+	o, err := o.checked()
+	if err != nil {
+		return Context{}, err
 	}
 	var c Context
 	found := false
@@ -123,13 +182,7 @@ func override(c *Context, o Overrides) {
 		c.forkKnown, c.tagEvent, c.tagAtHead, c.tagAtHeadSrc, c.tagBranch = false, false, "", "", ""
 		c.set(FieldBranch, o.Branch.Value, o.Branch.Source)
 		c.set(FieldTag, o.Tag.Value, o.Tag.Source)
-		if n := trim(o.PullRequest.Value); n != "" {
-			// A pull request URL (CircleCI's style) is read as its number.
-			if last := lastSegment(n); isDigits(last) {
-				n = last
-			}
-			c.set(FieldPullRequest, n, o.PullRequest.Source)
-		}
+		c.set(FieldPullRequest, o.PullRequest.Value, o.PullRequest.Source)
 	}
 	if trim(o.Commit.Value) != "" {
 		c.clear(FieldCommit)

@@ -96,3 +96,46 @@ func TestOverrides(t *testing.T) {
 		})
 	}
 }
+
+// An override that is not a value of its kind is refused, naming where it
+// came from, rather than dropped (when git would then name the ref) or read
+// as a pull request that never deploys.
+func TestOverridesRefused(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"CI": "true"}
+	tests := map[string]struct {
+		o    Overrides
+		want string
+	}{
+		"a pull request that is not a number": {Overrides{PullRequest: Override{"abc", "CONVOX_CI_PULL_REQUEST"}}, "CONVOX_CI_PULL_REQUEST"},
+		"a pull request URL without a number": {Overrides{PullRequest: Override{"https://github.com/acme/shop/pulls", "--pull-request"}}, "--pull-request"},
+		"a branch that is a pull request ref": {Overrides{Branch: Override{"refs/pull/3/merge", "CONVOX_CI_BRANCH"}}, "CONVOX_CI_BRANCH"},
+		"a branch that is a tag ref":          {Overrides{Branch: Override{"refs/tags/v1.0.0", "--branch"}}, "CONVOX_CI_TAG"},
+		"a tag that is a branch ref":          {Overrides{Tag: Override{"refs/heads/main", "CONVOX_CI_TAG"}}, "CONVOX_CI_TAG"},
+		"a tag that is a remote ref":          {Overrides{Tag: Override{"refs/remotes/origin/v1", "--tag"}}, "--tag"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			git := &fakeGit{commit: gitCommit, branch: "feature"}
+			_, err := DetectWith(t.Context(), envconfig.MapLookuper(env), git, tc.o)
+			var oe *OverrideError
+			require.ErrorAs(t, err, &oe)
+			require.Contains(t, err.Error(), tc.want)
+		})
+	}
+}
+
+// "false" (and "0"), how Travis, Buildkite and Bitrise say "not a pull
+// request", passed through as CONVOX_CI_PULL_REQUEST, is no pull request:
+// the CI's own reading stands.
+func TestPullRequestOverrideFalseIsNone(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"BUILDKITE": "true", "BUILDKITE_BRANCH": "master", "BUILDKITE_PULL_REQUEST": "false", "BUILDKITE_COMMIT": "abc"}
+	for _, v := range []string{"false", "False", "0"} {
+		got, err := DetectWith(t.Context(), envconfig.MapLookuper(env), detachedGit(),
+			Overrides{PullRequest: Override{v, "CONVOX_CI_PULL_REQUEST"}})
+		require.NoError(t, err)
+		require.Equal(t, summary{Provider: "buildkite", Branch: "master", Commit: "abc"}, summarise(got), v)
+	}
+}
