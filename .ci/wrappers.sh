@@ -455,7 +455,16 @@ plugin_style() {
         const steps = doc.toJS().steps || [];
         for (const s of (Array.isArray(steps) ? steps : Object.values(steps))) {
           if (!String(s.image).startsWith("ghcr.io/convox-ci/convox-ci:")) continue;
-          if (s.commands || s.entrypoint) { console.log(`${f}: step ${s.name}: a plugin step has settings, not commands`); bad++; }
+          // Woodpecker 2.7+ makes a step with environment: a commands step.
+          const woodpecker = f.includes("woodpecker");
+          const commandsStep = s.commands || s.entrypoint || (woodpecker && s.environment);
+          if (s.settings && commandsStep) { console.log(`${f}: step ${s.name}: both a plugin (settings) and a commands step (commands, entrypoint${woodpecker ? ", environment" : ""})`); bad++; }
+          if (!s.settings) {
+            const cmds = [].concat(s.commands || []);
+            if (!cmds.length || !cmds.every((c) => /^convox-ci( |$)/.test(c))) { console.log(`${f}: step ${s.name}: a commands step runs convox-ci`); bad++; }
+            console.log(`${f}: step ${s.name}: commands step: ${cmds.join("; ")}`);
+            continue;
+          }
           for (const k of Object.keys(s.settings || {})) {
             const env = "PLUGIN_" + k.toUpperCase().replace(/-/g, "_");
             if (!new RegExp(`[",]${env}[",]`).test(src)) { console.log(`${f}: step ${s.name}: setting ${k} arrives as ${env}, which convox-ci does not read`); bad++; }
@@ -467,7 +476,7 @@ plugin_style() {
     process.exit(bad ? 1 : 0);' examples/drone/.drone.yml examples/woodpecker/.woodpecker.yml
 }
 if [[ -f cmd/convox-ci/globals.go && -f cmd/convox-ci/cli.go ]]; then
-  check "examples/drone, examples/woodpecker: plugin style (settings only), every setting read as PLUGIN_<NAME> by cmd/convox-ci" plugin_style
+  check "examples/drone, examples/woodpecker: no step both a plugin and a commands step (Woodpecker 2.7+: environment makes a commands step), every setting read as PLUGIN_<NAME> by cmd/convox-ci" plugin_style
 fi
 gitlab_entrypoint() { grep -q 'entrypoint: \[""\]' examples/gitlab/.gitlab-ci.yml; }
 check "examples/gitlab/.gitlab-ci.yml: clears the image's ENTRYPOINT for GitLab's shell" gitlab_entrypoint
