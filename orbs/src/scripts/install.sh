@@ -14,7 +14,10 @@ version=${PARAM_VERSION#v}
 [[ $version =~ ^[0-9]+\.[0-9]+\.[0-9]+ ]] || die "version must be an exact release such as 1.0.0, not '${PARAM_VERSION}'"
 dir=${PARAM_INSTALL_DIR:-/usr/local/bin}
 
-if command -v convox-ci >/dev/null 2>&1 && convox-ci version 2>/dev/null | grep -qF "$version"; then
+# `convox-ci version` prints "convox-ci 1.2.3 (...)": the version word must be
+# exactly this one (1.0.0 is not 11.0.0 nor 1.0.0-rc1).
+installed=$(convox-ci version 2>/dev/null | awk 'NR == 1 { print $2 }' || true)
+if [[ -n $installed && ${installed#v} == "$version" ]]; then
   echo "convox-ci $version is already installed"
   exit 0
 fi
