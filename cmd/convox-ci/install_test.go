@@ -22,6 +22,7 @@ import (
 // The orb's install script skips the download only when the installed
 // convox-ci is exactly the pinned version: 11.0.0 or 1.0.0-rc1 is not 1.0.0.
 func TestInstallScriptChecksTheVersionExactly(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("bash"); err != nil {
 		t.Skip("bash:", err)
 	}

@@ -3,6 +3,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
@@ -16,6 +17,10 @@ var (
 )
 
 func main() {
+	if err := execShell(os.Args[1:]); err != nil {
+		fmt.Fprintf(os.Stderr, "convox-ci: %s is a shell, but it cannot be started here: %v\n", os.Args[1], err)
+		os.Exit(exitUsage)
+	}
 	ctx, cancel := context.WithCancelCause(context.Background())
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
