@@ -1,6 +1,9 @@
-# syntax=docker/dockerfile:1
-#
 # The convox-ci image: one static binary at /usr/local/bin/convox-ci.
+#
+# It needs BuildKit ($BUILDPLATFORM, RUN --mount): the default builder of Docker
+# 23 and later and of `docker buildx build`; on Docker 18.09 to 22.x set
+# DOCKER_BUILDKIT=1. The Dockerfile syntax it uses is built into every BuildKit
+# since Docker 20.10, so no `# syntax=` frontend image is pulled.
 #
 # It serves, unchanged, as
 #   - a GitHub Action container (runs as root, exec-form ENTRYPOINT with an
@@ -14,10 +17,15 @@
 # Build from source:   docker build --build-arg VERSION=1.2.3 -t convox-ci .
 # goreleaser passes BINARY_SOURCE=prebuilt so the image holds the very binary that
 # was checksummed and released, and the Go stage is never built.
+# BASE_IMAGE replaces alpine (e.g. where Docker Hub is out of reach): any image with
+# a shell; on Alpine the packages below are installed, any other base must already
+# hold bash, git, ssh and the CA bundle (.ci/image.sh builds such a base from
+# Debian's packages).
 
 ARG BINARY_SOURCE=build
 ARG GO_VERSION=1.26
 ARG ALPINE_VERSION=3.22
+ARG BASE_IMAGE=alpine:${ALPINE_VERSION}
 
 FROM --platform=$BUILDPLATFORM golang:${GO_VERSION}-alpine AS build
 ARG TARGETOS
@@ -41,11 +49,16 @@ COPY ${TARGETPLATFORM}/convox-ci /out/convox-ci
 
 FROM ${BINARY_SOURCE} AS binary
 
-FROM alpine:${ALPINE_VERSION}
+FROM ${BASE_IMAGE}
 # ca-certificates: TLS to Console and Racks. bash, git, openssh-client: what CircleCI
 # needs in a primary container (bash also sources $BASH_ENV, where convox-ci
 # exports CONVOX_BUILD_ID and CONVOX_RELEASE_ID for later steps).
-RUN apk add --no-cache bash ca-certificates git openssh-client
+RUN set -e; \
+    if command -v apk >/dev/null; then apk add --no-cache bash ca-certificates git openssh-client; fi; \
+    for tool in bash git ssh; do \
+      command -v "$tool" >/dev/null || { echo "BASE_IMAGE has no $tool" >&2; exit 1; }; \
+    done; \
+    test -s /etc/ssl/certs/ca-certificates.crt || { echo "BASE_IMAGE has no CA bundle" >&2; exit 1; }
 COPY --from=binary /out/convox-ci /usr/local/bin/convox-ci
 ARG VERSION=dev
 LABEL org.opencontainers.image.title="convox-ci" \

@@ -508,7 +508,7 @@ printf '       %s\n' "${yamls[@]}"
 section "result"
 echo "  not checked here (no tool in the reachable registries; checked by hand):"
 echo "    Travis, GitLab and Bitbucket keys against their services' schemas (only YAML validity here),"
-echo "    Jenkins step names (Groovy syntax only), hadolint rules, the image actually building and running."
+echo "    Jenkins step names (Groovy syntax only), hadolint rules. The image building and running: .ci/image.sh."
 if ((failures)); then
   echo "  $failures check(s) FAILED"
   exit 1
