@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2016,SC2154 # node programs take their values as arguments; work, bin: set by the caller
 # Sourced by .ci/image.sh and .ci/runners.sh: a container engine of CI's own
 # (Debian's docker.io daemon on a private socket and data root, no iptables, no
 # bridge: every container here uses the host's network), the simulated Rack

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016 # single-quoted programs (bash -c, mmdebstrap hooks) take their values as arguments
 # The image for real: starts a container engine, builds the image from the
 # Dockerfile (BuildKit, BINARY_SOURCE=prebuilt as goreleaser does, on a base that
 # can be had here), prints its size, and runs it against the simulated Rack the

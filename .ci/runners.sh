@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2154 # tools, work, image, docker, bin: set by .ci/image.sh, which sources this
 # Sourced by .ci/image.sh once the image is built: runs the examples in their own
 # CI's local runner, with that image, against the simulated Rack (host network):
 #   act                 examples/github/deploy.yml (push to master, tag v1.0.0)
@@ -23,6 +24,7 @@ runners_started=$SECONDS
 step "runners: installing act $ACT_VERSION, drone-cli $DRONE_CLI_VERSION, gitlab-ci-local $GITLAB_CI_LOCAL_VERSION (cached in $tools)"
 gobin=$tools/go/bin
 mkdir -p "$gobin"
+apt_need rsync # gitlab-ci-local copies the checkout with it
 if [[ $("$gobin/act" --version 2>/dev/null) != "act version ${ACT_VERSION#v}" ]]; then
   (cd "$work" && GOBIN=$gobin GOFLAGS="" go install "github.com/nektos/act@$ACT_VERSION")
 fi
@@ -44,14 +46,24 @@ if [[ ! -x $glcl ]]; then
 fi
 echo "  gitlab-ci-local $("$glcl" --version) on node $(node --version)"
 
-# A helper image for the runners that need a plain shell image (gitlab-ci-local's
-# helper, act's job container): the image itself without its ENTRYPOINT.
-printf 'FROM %s\nENTRYPOINT []\n' "$image" | "$docker" build -q -t convox-ci-runner:local - >/dev/null
+# The runners' own images, built here: act's job container and gitlab-ci-local's
+# helper need a shell, and the helper copies artifacts with rsync. They are the
+# image without its ENTRYPOINT, plus rsync (Debian's package, or Alpine's).
+debs=$work/debs
+mkdir -p "$debs"
+if ! (cd "$debs" && apt-get download rsync libpopt0 libxxhash0 >/dev/null 2>&1); then
+  apt-get update -qq >/dev/null
+  (cd "$debs" && apt-get download rsync libpopt0 libxxhash0 >/dev/null)
+fi
+printf '%s\n' "FROM $image" 'COPY *.deb /tmp/' \
+  'RUN if command -v apk >/dev/null; then apk add --no-cache rsync; else dpkg -i /tmp/*.deb >/dev/null; fi; rm -f /tmp/*.deb' \
+  'ENTRYPOINT []' >"$debs/Dockerfile"
+"$docker" build -q --network host -t convox-ci-runner:local "$debs" >/dev/null
 
-# repo DIR: the example app with the rules file and every CI file of examples/,
+# repo DIR REMOTE: the example app with the rules file and every CI file of examples/,
 # committed on master and tagged v1.0.0, as a user's repository would be.
 repo() {
-  local dir=$1
+  local dir=$1 remote=$2
   git init -q -b master "$dir"
   cp -r examples/app/. "$dir/"
   cp examples/convox-ci.yml "$dir/convox-ci.yml"
@@ -63,6 +75,10 @@ repo() {
   git -C "$dir" add -A
   git -C "$dir" -c user.name=ci -c user.email=ci@example.com commit -q -m "example app"
   git -C "$dir" tag v1.0.0
+  # The runners read the project's name from its remote; nothing is fetched.
+  git -C "$dir" remote add origin "$remote"
+  git -C "$dir" update-ref refs/remotes/origin/master HEAD
+  git -C "$dir" symbolic-ref refs/remotes/origin/HEAD refs/remotes/origin/master
 }
 
 # ---------------------------------------------------------------- act
@@ -70,8 +86,8 @@ step "act $ACT_VERSION: examples/github/deploy.yml (runner image built here)"
 t=$SECONDS
 rack_stop
 rack_start
-ws=$work/act
-repo "$ws"
+ws=$work/run-act
+repo "$ws" https://github.com/org/example-app.git
 sha=$(git -C "$ws" rev-parse HEAD)
 printf '{"ref": "refs/heads/master", "before": "0000000000000000000000000000000000000000", "after": "%s"}\n' "$sha" >"$work/push.json"
 printf '{"ref": "refs/tags/v1.0.0", "before": "0000000000000000000000000000000000000000", "after": "%s"}\n' "$sha" >"$work/tag.json"
@@ -109,15 +125,16 @@ step "gitlab-ci-local $GITLAB_CI_LOCAL_VERSION: examples/gitlab/.gitlab-ci.yml, 
 t=$SECONDS
 rack_stop
 rack_start
-ws=$work/gitlab
-repo "$ws"
+ws=$work/run-gitlab
+repo "$ws" https://gitlab.example.com/org/example-app.git
 sha=$(git -C "$ws" rev-parse HEAD)
 glcl_run() {
   local log=$1
+  shift
   (cd "$ws" && "$glcl" deploy --container-executable "$docker" --pull-policy if-not-present \
     --helper-image convox-ci-runner:local --network host --home "$work/glcl-home" \
     --variable CONVOX_HOST="$RACK_HOST" --variable CONVOX_PASSWORD="$RACK_PASSWORD" \
-    --variable DATABASE_URL=postgres://db.example/prod) >"$log" 2>&1 || {
+    --variable DATABASE_URL=postgres://db.example/prod "$@") >"$log" 2>&1 || {
     tail -40 "$log"
     die "gitlab-ci-local failed"
   }
@@ -133,7 +150,9 @@ echo "  push: artifact convox-result.json: target $(json target <"$result"), rel
 rack_check org/staging "$release" "$sha"
 git -C "$ws" checkout -q v1.0.0
 rm -rf "$ws/.gitlab-ci-local"
-glcl_run "$work/glcl-tag.log"
+# gitlab-ci-local reads no tag from a checkout (a detached HEAD is "branch HEAD"):
+# give the variables GitLab sets in a tag pipeline.
+glcl_run "$work/glcl-tag.log" --variable CI_COMMIT_TAG=v1.0.0 --variable CI_COMMIT_REF_NAME=v1.0.0 --unset-variable CI_COMMIT_BRANCH
 [[ $(json target <"$result") == production ]] || die "gitlab-ci-local: the tag run's target is $(json target <"$result")"
 echo "  tag v1.0.0: artifact convox-result.json: target production, release $(json release_id <"$result")"
 rack_check org/production "$(json release_id <"$result")" "$sha"
@@ -144,8 +163,8 @@ step "drone exec ($DRONE_CLI_VERSION): examples/drone/.drone.yml"
 t=$SECONDS
 rack_stop
 rack_start
-ws=$work/drone
-repo "$ws"
+ws=$work/run-drone
+repo "$ws" https://drone.example.com/org/example-app.git
 sha=$(git -C "$ws" rev-parse HEAD)
 printf 'convox_password=%s\ndatabase_url=postgres://db.example/prod\n' "$RACK_PASSWORD" >"$work/drone-secrets"
 # The plugin's host setting is the example's console.convox.com: point it here.
@@ -153,7 +172,7 @@ sed -i "s#host: console.convox.com#host: $RACK_HOST#" "$ws/.drone.yml"
 drone_run() {
   local log=$1
   shift
-  (cd "$ws" && "$gobin/drone-$DRONE_CLI_VERSION" exec --trusted --secret-file "$work/drone-secrets" \
+  (cd "$ws" && "$gobin/drone-$DRONE_CLI_VERSION" exec --pipeline deploy --trusted --secret-file "$work/drone-secrets" \
     --repo org/example-app "$@" .drone.yml) >"$log" 2>&1 || {
     tail -40 "$log"
     die "drone exec failed ($*)"
@@ -161,7 +180,8 @@ drone_run() {
 }
 drone_run "$work/drone-push.log" --event push --branch master
 release=$(json release_id <"$ws/convox-result.json")
-grep -q 'bin/migrate' "$work/drone-push.log" || die "drone exec: the migrate-again step did not run"
+sed 's/\x1b\[[0-9;]*m//g' "$work/drone-push.log" | grep -q '^\[migrate-again:[0-9]*\] .*command finished .*exit_code=0' ||
+  die "drone exec: the migrate-again step did not run bin/migrate"
 echo "  push: steps convox and migrate-again ran; convox-result.json: release $release"
 rack_check org/staging "$release" "$sha"
 git -C "$ws" checkout -q v1.0.0
