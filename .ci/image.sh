@@ -100,8 +100,8 @@ size=$("$docker" image inspect -f '{{.Size}}' "$image")
 binsize=$(stat -c %s "$bin")
 awk -v s="$size" -v b="$binsize" 'BEGIN {
   printf "  image size: %.1f MB (convox-ci binary %.1f MB, base %.1f MB)\n", s/1e6, b/1e6, (s-b)/1e6
-  printf "  the Convox CLI'\''s image (convox/convox: ubuntu:24.04 with the docker CLI, kubectl, skopeo, database clients) is several hundred MB;\n"
-  printf "  the convox CLI alone is a single binary like this one, with no shell or git for CI steps\n"
+  printf "  against the Convox CLI'\''s image (convox/convox: ubuntu:24.04 plus the docker CLI, kubectl, skopeo and database clients;\n"
+  printf "  no registry here to measure it): this one is the binary on a base with only bash, git, ssh and CA certificates\n"
 }'
 [[ $size -lt 250000000 ]] || die "the image is $size bytes: keep it under 250 MB (every job pulls it)"
 
