@@ -35,7 +35,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -116,14 +115,13 @@ func run(cfg config) error {
 		return err
 	}
 	rec := &recorder{next: sim, discard: cfg.discard, standIn: standIn}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	l, err := racksim.ListenAndServe(ctx, rec, "127.0.0.1:0", false)
 	if err != nil {
-		return fmt.Errorf("listening: %w", err)
+		return err
 	}
-	srv := &http.Server{Handler: rec, ReadHeaderTimeout: time.Minute}
-	go srv.Serve(ln)
-	defer srv.Close()
-	addr := ln.Addr().String()
+	addr := strings.TrimPrefix(l.URL, "http://")
 
 	home, err := os.MkdirTemp("", "measure-home-")
 	if err != nil {

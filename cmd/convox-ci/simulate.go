@@ -3,13 +3,10 @@ package main
 import (
 	"context"
 	"crypto/rand"
-	"crypto/tls"
 	"encoding/hex"
+	"errors"
 	"fmt"
-	"io"
-	"log"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -45,53 +42,43 @@ func (c simulateCmd) Validate() error {
 type simServer struct {
 	sim    *racksim.Server
 	url    string
-	caFile string
-	srv    *http.Server
+	caFile string // HTTPS: the certificate to trust, written for CONVOX_CA_FILE
+	stop   context.CancelFunc
 }
 
-// serveSim starts a simulated Rack on addr: HTTPS with a fresh self-signed
-// certificate (written to a CA file to trust), or plain HTTP.
+// serveSim serves sim on addr (racksim.ListenAndServe): HTTPS with a fresh
+// self-signed certificate, written to a CA file to trust, or plain HTTP.
+// close stops it.
 func serveSim(ctx context.Context, sim *racksim.Server, addr string, plain bool) (*simServer, error) {
-	ln, err := net.Listen("tcp", addr)
+	ctx, stop := context.WithCancel(ctx)
+	l, err := racksim.ListenAndServe(ctx, sim, addr, !plain)
+	var opErr *net.OpError
+	if errors.As(err, &opErr) {
+		stop()
+		return nil, usagef("%v (choose another address with --listen)", err)
+	}
 	if err != nil {
-		return nil, usagef("listening on %s: %v (choose another address with --listen)", addr, err)
+		stop()
+		return nil, err
 	}
-	s := &simServer{sim: sim, srv: &http.Server{Handler: sim, ReadHeaderTimeout: 30 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}}
-	host, port, _ := net.SplitHostPort(ln.Addr().String())
-	if plain {
-		s.url = "http://" + net.JoinHostPort(host, port)
-		go s.srv.Serve(ln)
-	} else {
-		cert, pem, err := racksim.GenerateCert([]string{host, "127.0.0.1", "::1", "localhost"})
-		if err != nil {
-			ln.Close()
-			return nil, err
-		}
+	s := &simServer{sim: sim, url: l.URL, stop: stop}
+	if l.CAPEM != nil {
 		dir, err := os.MkdirTemp("", "convox-ci-sim-")
+		if err == nil {
+			s.caFile = filepath.Join(dir, "rack-ca.pem")
+			err = os.WriteFile(s.caFile, l.CAPEM, 0o644)
+		}
 		if err != nil {
-			ln.Close()
-			return nil, err
+			s.close()
+			return nil, fmt.Errorf("writing the simulated Rack's CA file: %w", err)
 		}
-		s.caFile = filepath.Join(dir, "rack-ca.pem")
-		if err := os.WriteFile(s.caFile, pem, 0o644); err != nil {
-			ln.Close()
-			return nil, err
-		}
-		s.srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-		s.url = "https://" + net.JoinHostPort(host, port)
-		go s.srv.ServeTLS(ln, "", "")
 	}
-	go func() {
-		<-ctx.Done()
-		s.close()
-	}()
 	return s, nil
 }
 
+// close stops serving, closes the simulated Rack and removes the CA file.
 func (s *simServer) close() {
-	shutdown, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	s.srv.Shutdown(shutdown)
+	s.stop()
 	s.sim.Close()
 	if s.caFile != "" {
 		os.RemoveAll(filepath.Dir(s.caFile))
@@ -126,12 +113,11 @@ func (c *simulateCmd) Run(rt *runtime, g *Globals) error {
 		Faults: racksim.Faults{Rate: c.FaultRate, Seed: c.Seed}})
 	sim.SetBuildDuration(c.BuildTime)
 	sim.SetRolloutDuration(c.RolloutTime)
-	ctx, cancel := context.WithCancel(rt.ctx)
-	defer cancel()
-	s, err := serveSim(ctx, sim, c.Listen, c.InsecureHTTP)
+	s, err := serveSim(rt.ctx, sim, c.Listen, c.InsecureHTTP)
 	if err != nil {
 		return err
 	}
+	defer s.close()
 	settings := []string{"CONVOX_HOST=" + s.url, "CONVOX_PASSWORD=" + pw}
 	if s.caFile != "" {
 		settings = append(settings, "CONVOX_CA_FILE="+s.caFile)
@@ -212,9 +198,7 @@ func (c *demoCmd) Run(rt *runtime, g *Globals) error {
 	pw := randomPassword()
 	rt.secrets.Add(pw)
 	sim := racksim.New(racksim.Options{Password: pw, Apps: []string{demoApp}, Logger: rt.log})
-	ctx, cancel := context.WithCancel(rt.ctx)
-	defer cancel()
-	s, err := serveSim(ctx, sim, "127.0.0.1:0", false)
+	s, err := serveSim(rt.ctx, sim, "127.0.0.1:0", false)
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/convox-ci/convox-ci/internal/rack"
 	"github.com/stretchr/testify/require"
@@ -116,10 +118,12 @@ func TestDeployKeyAllowList(t *testing.T) {
 
 func TestListenAndServeTLS(t *testing.T) {
 	sim := New(Options{Password: testPassword})
+	t.Cleanup(sim.Close)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	u, err := sim.ListenAndServe(ctx, "127.0.0.1:0", true)
+	l, err := ListenAndServe(ctx, sim, "127.0.0.1:0", true)
 	require.NoError(t, err)
+	u := l.URL
 	require.Regexp(t, `^https://127\.0\.0\.1:\d+$`, u)
 
 	insecure := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} //nolint:gosec // reading the served certificate
@@ -135,11 +139,33 @@ func TestListenAndServeTLS(t *testing.T) {
 	require.Len(t, leaf.IPAddresses, 2, "127.0.0.1 and ::1")
 
 	pool := x509.NewCertPool()
-	pool.AddCert(leaf)
+	require.True(t, pool.AppendCertsFromPEM(l.CAPEM))
 	verified := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
 	resp2, err := verified.Get(u + "/check")
-	require.NoError(t, err, "the served certificate verifies as its own CA")
+	require.NoError(t, err, "CAPEM verifies the served certificate")
 	resp2.Body.Close()
+
+	cancel()
+	require.Eventually(t, func() bool {
+		_, err := verified.Get(u + "/check")
+		return err != nil
+	}, 5*time.Second, 10*time.Millisecond, "serving ends with ctx")
+}
+
+func TestListenAndServePlain(t *testing.T) {
+	sim := New(Options{Password: testPassword})
+	t.Cleanup(sim.Close)
+	l, err := ListenAndServe(t.Context(), sim, "127.0.0.1:0", false)
+	require.NoError(t, err)
+	require.Regexp(t, `^http://127\.0\.0\.1:\d+$`, l.URL)
+	require.Nil(t, l.CAPEM)
+	resp, err := http.Get(l.URL + "/check")
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode)
+
+	_, err = ListenAndServe(t.Context(), sim, strings.TrimPrefix(l.URL, "http://"), false)
+	require.ErrorContains(t, err, "listening on", "the address is taken")
 }
 
 func TestGenerateCertPEMIsACAFile(t *testing.T) {

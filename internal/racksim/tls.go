@@ -9,8 +9,9 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
-	"errors"
 	"fmt"
+	"io"
+	"log"
 	"math/big"
 	"net"
 	"net/http"
@@ -68,45 +69,52 @@ func GenerateCert(hosts []string) (tls.Certificate, []byte, error) {
 	return cert, certPEM, nil
 }
 
-// ListenAndServe serves the simulator on addr (HTTPS with a fresh
-// self-signed certificate when tlsOn) and returns its base URL once
-// listening. It serves until ctx is done, then closes the listener and the
-// Server.
-func (s *Server) ListenAndServe(ctx context.Context, addr string, tlsOn bool) (string, error) {
+// Listening is where a simulated Rack serves.
+type Listening struct {
+	URL   string // http://host:port or https://host:port
+	CAPEM []byte // HTTPS only: the self-signed certificate, to trust as a CA
+}
+
+// ListenAndServe serves h (a Server, or a handler in front of one) on addr
+// until ctx is done, over HTTPS with a fresh self-signed certificate for
+// the listening address when tlsOn, else plain HTTP. It returns once
+// listening. Closing the Server is the caller's.
+func ListenAndServe(ctx context.Context, h http.Handler, addr string, tlsOn bool) (Listening, error) {
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", addr)
 	if err != nil {
-		return "", fmt.Errorf("listening on %s: %w", addr, err)
+		return Listening{}, fmt.Errorf("listening on %s: %w", addr, err)
 	}
 	host, port, err := net.SplitHostPort(ln.Addr().String())
 	if err != nil {
 		_ = ln.Close()
-		return "", fmt.Errorf("reading the listen address: %w", err)
+		return Listening{}, fmt.Errorf("reading the listen address: %w", err)
 	}
 	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
 		host = "127.0.0.1"
 	}
-	scheme := "http"
+	l := Listening{URL: "http://" + net.JoinHostPort(host, port)}
 	if tlsOn {
 		reqHost, _, _ := net.SplitHostPort(addr)
-		cert, _, err := GenerateCert([]string{"127.0.0.1", "::1", "localhost", reqHost, host})
+		cert, pemData, err := GenerateCert([]string{"127.0.0.1", "::1", "localhost", reqHost, host})
 		if err != nil {
 			_ = ln.Close()
-			return "", err
+			return Listening{}, err
 		}
 		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
-		scheme = "https"
+		l.URL, l.CAPEM = "https://"+net.JoinHostPort(host, port), pemData
 	}
-	srv := &http.Server{Handler: s, ReadHeaderTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second}
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			s.log.Error().Err(err).Msg("racksim serve")
-		}
-	}()
+	// Clients that refuse the self-signed certificate are expected: their
+	// handshake errors are not logged.
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
+	go func() { _ = srv.Serve(ln) }()
 	go func() {
 		<-ctx.Done()
-		_ = srv.Close()
-		s.Close()
+		shutdown, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		if srv.Shutdown(shutdown) != nil {
+			_ = srv.Close()
+		}
 	}()
-	return fmt.Sprintf("%s://%s", scheme, net.JoinHostPort(host, port)), nil
+	return l, nil
 }
