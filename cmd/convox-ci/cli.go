@@ -159,10 +159,13 @@ func newRuntime(ctx context.Context, g *Globals, env lookupEnv, stdin io.Reader,
 	// the key a RACK_URL or CONVOX_HOST carries (as the client will read it).
 	registerCredentials(rt.secrets, g.Password, g.RackURL, g.Host)
 	color := false
-	if f, ok := stderr.(*os.File); ok && report.IsTerminal(f) && !env.isSet("NO_COLOR") {
-		color = true
+	var logTo io.Writer = stderr
+	if f, ok := stderr.(*os.File); ok && report.IsTerminal(f) {
+		color = !env.isSet("NO_COLOR")
+		rt.live = report.NewLive(stderr)
+		logTo = rt.live
 	}
-	log, err := report.NewLogger(stderr, report.LogOptions{Format: g.LogFormat, Level: g.LogLevel, Color: color}, rt.secrets)
+	log, err := report.NewLogger(logTo, report.LogOptions{Format: g.LogFormat, Level: g.LogLevel, Color: color}, rt.secrets)
 	if err != nil {
 		return nil, err
 	}
@@ -197,10 +200,39 @@ func (rt *runtime) finish(err error, code int, took time.Duration, command strin
 		rt.log.Error().Int("exit_code", code).Msg(msg)
 	case r.Status == "":
 		r.Status = "succeeded"
+		if line := rt.summaryLine(took); line != "" {
+			rt.log.Info().Str("app", r.App).Str("rack", r.Rack).Str("release", r.ReleaseID).Str("commit", r.Commit).
+				Int64("elapsed_ms", took.Milliseconds()).Msg(line)
+		}
 	}
 	if werr := rt.outputs.Write(*r); werr != nil {
 		rt.log.Warn().Err(werr).Msg("could not write the CI outputs")
 	}
+}
+
+// summaryLine is the last line of a run that made or promoted a release:
+// what went where, from which commit, in how long. "" for other runs.
+func (rt *runtime) summaryLine(took time.Duration) string {
+	r := rt.result
+	if r.ReleaseID == "" || rt.steps == nil {
+		return ""
+	}
+	verb := "built"
+	if rt.steps.Promoted {
+		verb = "deployed"
+	}
+	line := fmt.Sprintf("%s release %s: app %s on rack %s", verb, r.ReleaseID, r.App, r.Rack)
+	if r.Commit != "" {
+		line += ", commit " + shortCommit(r.Commit)
+	}
+	return line + ", in " + report.Elapsed(took)
+}
+
+func shortCommit(sha string) string {
+	if len(sha) > 10 {
+		return sha[:10]
+	}
+	return sha
 }
 
 // deployKeyCommands are the commands a Console deploy key may run (docs/protocol.md, Deploy keys).

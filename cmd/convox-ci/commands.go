@@ -64,8 +64,12 @@ func (c *deployCmd) Run(rt *runtime, g *Globals) error {
 		return err
 	}
 	err = rt.runSteps(st, c.step(), steps.Promote{Force: c.Force})
-	if err == nil && c.ID {
-		fmt.Fprint(rt.stdout, st.ReleaseID)
+	if err == nil {
+		if c.ID {
+			fmt.Fprint(rt.stdout, st.ReleaseID)
+		} else {
+			fmt.Fprintf(rt.stdout, "Build:   %s\nRelease: %s\n", st.BuildID, st.ReleaseID)
+		}
 	}
 	return err
 }

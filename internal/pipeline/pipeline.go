@@ -58,6 +58,7 @@ type State struct {
 	Stdout   io.Writer       // command output: run output, export streams, --id
 	Secrets  *report.Secrets // values to keep out of every output
 	Connect  func(rackName string) (*rack.Client, error)
+	Progress Progress // how long waits show that they are alive
 	Poll     Poll
 	Group    func(title string) (end func()) // folds a stream's lines in the CI's log (GitHub ::group::); nil: no folding
 

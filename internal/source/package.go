@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync/atomic"
 
 	"github.com/klauspost/pgzip"
 )
@@ -30,11 +31,19 @@ const copyBufferSize = 256 << 10
 
 // Options say what to package and how to compress it.
 type Options struct {
-	Dir          string // the context directory; a symlink is resolved
-	Dockerignore string // path of the ignore file; default <Dir>/.dockerignore; missing is fine
-	Level        int    // gzip level 1-9, or a pgzip constant; 0 means DefaultLevel
-	Concurrency  int    // compressor goroutines; default runtime.GOMAXPROCS(0)
-	BlockSize    int    // pgzip block size in bytes; default DefaultBlockSize
+	Dir          string   // the context directory; a symlink is resolved
+	Dockerignore string   // path of the ignore file; default <Dir>/.dockerignore; missing is fine
+	Level        int      // gzip level 1-9, or a pgzip constant; 0 means DefaultLevel
+	Concurrency  int      // compressor goroutines; default runtime.GOMAXPROCS(0)
+	BlockSize    int      // pgzip block size in bytes; default DefaultBlockSize
+	Counter      *Counter // counts files and bytes as they are packaged, for progress; nil for none
+}
+
+// Counter counts what a packaging run has read so far; it may be read
+// while the run goes on. Each run (a regenerated stream) starts it at zero.
+type Counter struct {
+	Files atomic.Int64 // regular files packaged
+	Bytes atomic.Int64 // their uncompressed bytes
 }
 
 // Stats count what went into the tarball.
@@ -55,6 +64,7 @@ type plan struct {
 	level       int
 	concurrency int
 	blockSize   int
+	counter     *Counter
 }
 
 // prepare resolves the context directory, loads the ignore file and fills in
@@ -87,7 +97,7 @@ func prepare(opts Options) (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &plan{root: root, ignore: ign, level: opts.Level, concurrency: opts.Concurrency, blockSize: opts.BlockSize}
+	p := &plan{root: root, ignore: ign, level: opts.Level, concurrency: opts.Concurrency, blockSize: opts.BlockSize, counter: opts.Counter}
 	if p.level == 0 {
 		p.level = DefaultLevel
 	}
@@ -125,7 +135,11 @@ func (p *plan) run(ctx context.Context, w io.Writer) (Stats, error) {
 	if err := zw.SetConcurrency(p.blockSize, p.concurrency); err != nil {
 		return Stats{}, fmt.Errorf("packaging: %w", err)
 	}
-	wk := &walker{ctx: ctx, ignore: p.ignore, tw: tar.NewWriter(zw), buf: make([]byte, copyBufferSize)}
+	wk := &walker{ctx: ctx, ignore: p.ignore, tw: tar.NewWriter(zw), buf: make([]byte, copyBufferSize), counter: p.counter}
+	if p.counter != nil {
+		p.counter.Files.Store(0)
+		p.counter.Bytes.Store(0)
+	}
 
 	err = wk.walk(p.root, "", zeroMatch)
 	if err == nil {

@@ -21,11 +21,12 @@ var zeroMatch patternmatcher.MatchInfo
 // walker writes the entries under root in Docker's order: depth first, each
 // directory's entries sorted by name, a directory before its contents.
 type walker struct {
-	ctx    context.Context
-	ignore *Ignore
-	tw     *tar.Writer
-	buf    []byte
-	stats  Stats
+	ctx     context.Context
+	ignore  *Ignore
+	tw      *tar.Writer
+	buf     []byte
+	stats   Stats
+	counter *Counter // nil for none
 }
 
 // walk adds the entries of the directory abs (rel to the root, "" for the
@@ -127,6 +128,10 @@ func (w *walker) addFile(fi fs.FileInfo, abs, name string) error {
 	}
 	w.stats.Files++
 	w.stats.Bytes += size
+	if w.counter != nil {
+		w.counter.Files.Add(1)
+		w.counter.Bytes.Add(size)
+	}
 	return nil
 }
 

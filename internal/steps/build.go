@@ -62,9 +62,17 @@ func (b Build) Run(ctx context.Context, st *pipeline.State) error {
 		return err
 	}
 	start := time.Now()
-	body := newRegenerator(source.Reader(ctx, source.Options{Dir: b.Dir}))
+	var packaged source.Counter
+	body := newRegenerator(source.Reader(ctx, source.Options{Dir: b.Dir, Counter: &packaged}))
 	defer body.Close()
+	stop := st.Track(func() string {
+		took := time.Since(start)
+		sent := body.Bytes()
+		return fmt.Sprintf("packaging and uploading: %d files, %s read, %s sent, %s/s, %s",
+			packaged.Files.Load(), report.Size(packaged.Bytes.Load()), report.Size(sent), report.Size(int64(float64(sent)/max(took.Seconds(), 0.001))), report.Elapsed(took))
+	})
 	obj, err := st.Rack.ObjectStore(ctx, st.App, key, body.Next)
+	stop()
 	if err != nil {
 		return fmt.Errorf("uploading source: %w", err)
 	}
@@ -74,6 +82,8 @@ func (b Build) Run(ctx context.Context, st *pipeline.State) error {
 	if desc == "" {
 		desc = st.Description
 	}
+	creating := time.Now()
+	stop = st.Track(func() string { return "creating the build: " + report.Elapsed(time.Since(creating)) })
 	build, err := createBuild(ctx, st, rack.BuildCreateOptions{
 		URL:         obj.Url,
 		Description: desc,
@@ -83,6 +93,7 @@ func (b Build) Run(ctx context.Context, st *pipeline.State) error {
 		NoCache:     b.NoCache,
 		BuildArgs:   b.BuildArgs,
 	})
+	stop()
 	if err != nil {
 		return fmt.Errorf("creating build: %w", err)
 	}
@@ -121,6 +132,12 @@ func WaitBuild(ctx context.Context, st *pipeline.State, id string) (*rack.Build,
 
 	logs := logsDone
 	interval := st.Poll.Min
+	var state atomic.Value
+	state.Store("created")
+	started := time.Now()
+	defer st.Track(func() string {
+		return fmt.Sprintf("build %s %s: %s", id, state.Load(), report.Elapsed(time.Since(started)))
+	})()
 	for {
 		select {
 		case <-ctx.Done():
@@ -136,6 +153,9 @@ func WaitBuild(ctx context.Context, st *pipeline.State, id string) (*rack.Build,
 		b, err := st.Rack.BuildGet(ctx, st.App, id)
 		if err != nil {
 			return nil, fmt.Errorf("checking build %s: %w", id, err)
+		}
+		if b.Status != "" {
+			state.Store(b.Status)
 		}
 		switch b.Status {
 		case rack.BuildComplete:

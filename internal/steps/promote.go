@@ -3,10 +3,12 @@ package steps
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/convox-ci/convox-ci/internal/pipeline"
 	"github.com/convox-ci/convox-ci/internal/rack"
+	"github.com/convox-ci/convox-ci/internal/report"
 )
 
 // Promote promotes a release and waits until the app runs it, or the Rack
@@ -95,10 +97,22 @@ func waitApp(ctx context.Context, st *pipeline.State, release, what string) (*ra
 		}
 		return created[other].After(created[release]), nil
 	}
+	var state atomic.Value
+	state.Store("promoting")
+	started := time.Now()
+	defer st.Track(func() string {
+		if release == "" {
+			return fmt.Sprintf("%s: app %s, %s", what, state.Load(), report.Elapsed(time.Since(started)))
+		}
+		return fmt.Sprintf("%s: release %s, app %s, %s", what, release, state.Load(), report.Elapsed(time.Since(started)))
+	})()
 	for {
 		app, err := st.Rack.AppGet(ctx, st.App)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		if app.Status != "" {
+			state.Store(app.Status)
 		}
 		if app.Status != rack.AppRunning && app.Status != rack.AppUpdating && app.Status != rack.AppRollback {
 			if unknownSince.IsZero() {
