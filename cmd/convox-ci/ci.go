@@ -73,7 +73,7 @@ func (c *ciCmd) Run(rt *runtime, g *Globals) error {
 		log.Info().Str("ref", p.CI.Ref()).Msg("nothing to deploy: " + p.Match.Reason)
 		return nil
 	}
-	st, err := g.state(rt, p.Rack, p.App)
+	st, err := g.stateAt(rt, pipeline.Endpoint{Rack: p.Rack, Host: p.Conn.Host, Password: p.Conn.Password}, p.App)
 	if err != nil {
 		return err
 	}

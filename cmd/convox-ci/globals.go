@@ -64,10 +64,17 @@ type runtime struct {
 // client connects to a Rack: the named one (through Console), or the one
 // the globals name.
 func (g *Globals) client(rt *runtime, rackName string) (*rack.Client, error) {
+	return g.clientAt(rt, pipeline.Endpoint{Rack: rackName})
+}
+
+// clientAt connects to a rack by name, with its own host and password when
+// the rules file gives them (each falling back to the global settings).
+func (g *Globals) clientAt(rt *runtime, ep pipeline.Endpoint) (*rack.Client, error) {
+	rackName := ep.Rack
 	if rackName == "" {
 		rackName = g.Rack
 	}
-	creds, err := g.credentials(rt)
+	creds, err := g.endpointCredentials(rt, ep)
 	if err != nil {
 		return nil, err
 	}
@@ -87,6 +94,31 @@ func (g *Globals) client(rt *runtime, rackName string) (*rack.Client, error) {
 		return nil, &usageError{msg: err.Error()}
 	}
 	return c, nil
+}
+
+// endpointCredentials are the global credentials, overridden by the
+// endpoint's own host and password.
+func (g *Globals) endpointCredentials(rt *runtime, ep pipeline.Endpoint) (credentials, error) {
+	switch {
+	case ep.Host != "":
+		password := ep.Password
+		if password == "" && !hasKey(ep.Host) {
+			password = g.Password
+		}
+		if password == "" && !hasKey(ep.Host) {
+			return credentials{}, usagef("rack %s has its own host (%s) in the rules file but no password: add password: ${VAR} beside it, or set CONVOX_PASSWORD", ep.Rack, rack.HostOf(ep.Host))
+		}
+		if _, key := rack.Credentials(ep.Host); key != "" {
+			rt.secrets.Add(key)
+		}
+		return credentials{host: ep.Host, password: password}, nil
+	case ep.Password != "":
+		if g.Host == "" {
+			return credentials{}, usagef("rack %s has its own password in the rules file but no host: add host: beside it, or set CONVOX_HOST", ep.Rack)
+		}
+		return credentials{host: g.Host, password: ep.Password}, nil
+	}
+	return g.credentials(rt)
 }
 
 type credentials struct {
@@ -140,6 +172,12 @@ func savedLoginPlaces(env lookupEnv) login.Places {
 
 // state builds a pipeline state for the app on the rack.
 func (g *Globals) state(rt *runtime, rackName, app string) (*pipeline.State, error) {
+	return g.stateAt(rt, pipeline.Endpoint{Rack: rackName}, app)
+}
+
+// stateAt is state for a rack reached with its own host and password.
+func (g *Globals) stateAt(rt *runtime, ep pipeline.Endpoint, app string) (*pipeline.State, error) {
+	rackName := ep.Rack
 	if app == "" {
 		var err error
 		if app, err = g.oneApp(); err != nil {
@@ -149,7 +187,7 @@ func (g *Globals) state(rt *runtime, rackName, app string) (*pipeline.State, err
 	if app == "" {
 		return nil, usagef("no app named: pass --app (-a) or set CONVOX_APP")
 	}
-	c, err := g.client(rt, rackName)
+	c, err := g.clientAt(rt, ep)
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +215,7 @@ func (g *Globals) state(rt *runtime, rackName, app string) (*pipeline.State, err
 		Log:      rt.log.With().Str("rack", name).Str("app", app).Logger(),
 		Stdout:   rt.stdout,
 		Secrets:  rt.secrets,
-		Connect:  func(other string) (*rack.Client, error) { return g.client(rt, other) },
+		Connect:  func(other pipeline.Endpoint) (*rack.Client, error) { return g.clientAt(rt, other) },
 		Poll:     pipeline.DefaultPoll,
 		Progress: pipeline.Progress{Live: rt.live, Every: g.ProgressInterval},
 	}, nil

@@ -23,6 +23,7 @@ type Target struct {
 	Tags         []string // glob patterns matched against the tag
 	PullRequests bool     // pull request builds may match Branches
 	Rack         string
+	Conn         Connection    // the target's own host and password, if it sets them
 	App          string        // the target's app, else the file's
 	Timeout      time.Duration // the target's deadline, else the file's; 0 for none
 	Steps        []Step
@@ -74,8 +75,9 @@ type Step struct {
 	Promote bool     // env: promote the new release
 	Env     []EnvVar // env: in file order, ${VAR}s resolved
 
-	From    string // import: the rack holding the build
-	FromApp string // import: the app on that rack (the target's app unless given)
+	From     string     // import: the rack holding the build
+	FromConn Connection // import: that rack's own host and password, if set
+	FromApp  string     // import: the app on that rack (the target's app unless given)
 
 	File string // export: where to write the build
 
@@ -149,6 +151,35 @@ func (s Step) String() string {
 	return s.Kind
 }
 
+// Connection is a Rack reached with credentials of its own (one Rack API
+// key per Rack) rather than the global CONVOX_HOST/CONVOX_PASSWORD; each
+// field left empty falls back to the global setting.
+type Connection struct {
+	Host     string // a Rack's host or URL, as CONVOX_HOST takes it
+	Password string // secret: only ever from a ${VAR}
+}
+
+// Set reports whether the connection overrides anything.
+func (c Connection) Set() bool { return c.Host != "" || c.Password != "" }
+
+// String names the connection without its password.
+func (c Connection) String() string {
+	switch {
+	case c.Host != "" && c.Password != "":
+		return "host " + c.Host + " with its own password"
+	case c.Host != "":
+		return "host " + c.Host
+	case c.Password != "":
+		return "its own password"
+	}
+	return ""
+}
+
+// GoString hides the password from %#v.
+func (c Connection) GoString() string {
+	return fmt.Sprintf("config.Connection{Host:%q, Password:<redacted>}", c.Host)
+}
+
 // EnvVar is one environment assignment. Value is secret: String, GoString
 // and MarshalJSON show only the key.
 type EnvVar struct {
@@ -184,8 +215,8 @@ func (v Values) GoString() string { return v.String() }
 // MarshalJSON hides the values from JSON output.
 func (v Values) MarshalJSON() ([]byte, error) { return json.Marshal(v.String()) }
 
-// Secrets are the values of the ${VAR}s in every target's env values and
-// run commands (Target.Secrets), each once.
+// Secrets are the values of the ${VAR}s in every target's env values, run
+// commands, build args and passwords (Target.Secrets), each once.
 func (f *File) Secrets() []string {
 	var out []string
 	seen := map[string]bool{}

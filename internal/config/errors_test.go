@@ -32,7 +32,7 @@ func TestParseErrors(t *testing.T) {
 			data: yml("app: a", "targets:", "  staging:", "    branches: [master]", "    rack: org/staging", "    colour: red", "    steps: [deploy]"),
 			line: 6, col: 5,
 			msg: `unknown key "colour" in target "staging"`,
-			fix: "remove it; the keys allowed here are branches, tags, pull_requests, rack, app, timeout, steps",
+			fix: "remove it; the keys allowed here are branches, tags, pull_requests, rack, host, password, app, timeout, steps",
 		},
 		"target key at the top level": {
 			data: yml("app: a", "rack: org/staging", "targets:", "  staging: {branches: [master], rack: r, steps: [deploy]}"),

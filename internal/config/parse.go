@@ -13,7 +13,7 @@ import (
 
 var (
 	topKeys    = []string{"app", "timeout", "targets"}
-	targetKeys = []string{"branches", "tags", "pull_requests", "rack", "app", "timeout", "steps"}
+	targetKeys = []string{"branches", "tags", "pull_requests", "rack", "host", "password", "app", "timeout", "steps"}
 )
 
 // exampleTarget is the smallest useful target, for fixes.
@@ -213,6 +213,9 @@ func (l *loader) target(te entry, f *File) (Target, *Error) {
 		return t, e
 	}
 	if e = l.name(en, t.Rack, "rack"); e != nil {
+		return t, e
+	}
+	if t.Conn, e = l.connection(fields); e != nil {
 		return t, e
 	}
 	if en, ok := fields["timeout"]; ok {

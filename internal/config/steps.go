@@ -16,7 +16,7 @@ var stepFields = map[string][]string{
 	KindPromote:  {"timeout"},
 	KindRun:      {"service", "command", "release", "timeout"},
 	KindEnv:      {"values", "replace", "promote", "timeout"},
-	KindImport:   {"from", "app", "timeout"},
+	KindImport:   {"from", "app", "host", "password", "timeout"},
 	KindExport:   {"file", "timeout"},
 	KindRollback: {"release", "timeout"},
 }
@@ -438,6 +438,9 @@ func (l *loader) importStep(s *Step, head entry, fields map[string]entry, t *Tar
 		return e
 	}
 	if e = l.name(en, s.From, "rack"); e != nil {
+		return e
+	}
+	if s.FromConn, e = l.connection(fields); e != nil {
 		return e
 	}
 	s.FromApp = t.App

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -97,6 +98,41 @@ func (l *loader) str(en entry, what string, vars bool) (string, *Error) {
 		return s, nil
 	}
 	return l.expandAt(val, s, true)
+}
+
+// secretRef is the only way a password may be written: one ${VAR}.
+var secretRef = regexp.MustCompile(`^\$\{[A-Za-z_][A-Za-z0-9_]*\}$`)
+
+// connection reads the host: and password: of a target or an import. The
+// password must be a ${VAR} (a secret is never written in the rules file)
+// and its value is recorded among the target's secrets.
+func (l *loader) connection(fields map[string]entry) (Connection, *Error) {
+	var c Connection
+	var e *Error
+	if en, ok := fields["host"]; ok {
+		if c.Host, e = l.str(en, "host", true); e != nil {
+			return c, e
+		}
+		raw, _ := scalarText(unwrapQuiet(en.val))
+		if strings.TrimSpace(raw) == "" {
+			return c, l.errf(en.val, "write host: ${PRODUCTION_CONVOX_HOST}, or remove the key to use CONVOX_HOST", "host is empty")
+		}
+	}
+	if en, ok := fields["password"]; ok {
+		val, e := l.unwrap(en.val)
+		if e != nil {
+			return c, e
+		}
+		raw, _ := scalarText(val)
+		if !secretRef.MatchString(strings.TrimSpace(raw)) {
+			return c, l.errf(val, "write password: ${PRODUCTION_CONVOX_PASSWORD} and keep the key in the CI's secret settings",
+				"password must be a ${VAR}: a Rack API key is a secret and is never written in the rules file")
+		}
+		if c.Password, e = l.expandSecret(val, strings.TrimSpace(raw), true); e != nil {
+			return c, e
+		}
+	}
+	return c, nil
 }
 
 // name checks a rack or app name as written (before expansion).

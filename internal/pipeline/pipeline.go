@@ -55,10 +55,10 @@ type State struct {
 	RackName string
 	App      string
 	Log      zerolog.Logger
-	Stdout   io.Writer       // command output: run output, export streams, --id
-	Secrets  *report.Secrets // values to keep out of every output
-	Connect  func(rackName string) (*rack.Client, error)
-	Progress Progress // how long waits show that they are alive
+	Stdout   io.Writer                            // command output: run output, export streams, --id
+	Secrets  *report.Secrets                      // values to keep out of every output
+	Connect  func(Endpoint) (*rack.Client, error) // another rack (import's source)
+	Progress Progress                             // how long waits show that they are alive
 	Poll     Poll
 	Group    func(title string) (end func()) // folds a stream's lines in the CI's log (GitHub ::group::); nil: no folding
 
@@ -71,6 +71,15 @@ type State struct {
 
 	Steps  []report.StepResult
 	Failed Step // the step that stopped the run, if one did
+}
+
+// Endpoint names a rack and, when it has credentials of its own (one Rack
+// API key per Rack), the host and password that reach it; each left empty
+// falls back to the global settings.
+type Endpoint struct {
+	Rack     string
+	Host     string
+	Password string // secret
 }
 
 // Fold starts a folded section of the CI log, when the CI has them, and

@@ -19,11 +19,12 @@ import (
 type Plan struct {
 	CI      cienv.Context
 	Rules   *config.File
-	Match   config.Match    // Match.Target is nil when nothing deploys; Match.Reason says why (or why this target)
-	Rack    string          // the target's rack
-	App     string          // the target's app, else the rules file's
-	Steps   []pipeline.Step // what runs, in order
-	Timeout time.Duration   // the target's deadline; 0 for none
+	Match   config.Match      // Match.Target is nil when nothing deploys; Match.Reason says why (or why this target)
+	Rack    string            // the target's rack
+	Conn    config.Connection // the target's own host and password, if it sets them
+	App     string            // the target's app, else the rules file's
+	Steps   []pipeline.Step   // what runs, in order
+	Timeout time.Duration     // the target's deadline; 0 for none
 	// Unresolved is the matched target's first ${VAR} the environment could
 	// not fill (*config.Error): ci stops on it before sending anything;
 	// plan shows it. Nil when the target can run.
@@ -51,7 +52,7 @@ func Decide(c cienv.Context, rules *config.File, dir string) (*Plan, error) {
 		return p, nil
 	}
 	t := m.Target
-	p.Rack, p.App, p.Timeout = t.Rack, t.App, t.Timeout
+	p.Rack, p.Conn, p.App, p.Timeout = t.Rack, t.Conn, t.App, t.Timeout
 	if p.App == "" {
 		p.App = rules.App
 	}
@@ -86,7 +87,7 @@ func Steps(t *config.Target, dir string) ([]pipeline.Step, error) {
 			}
 			step = steps.Env{Vars: vars, Replace: s.Replace, Promote: s.Promote}
 		case "import":
-			step = steps.Import{From: s.From, FromApp: s.FromApp}
+			step = steps.Import{From: s.From, FromHost: s.FromConn.Host, FromPassword: s.FromConn.Password, FromApp: s.FromApp}
 		case "export":
 			step = steps.ExportFile{File: s.File}
 		case "rollback":

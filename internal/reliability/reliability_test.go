@@ -146,7 +146,7 @@ func (e *env) state(t *testing.T, app, pw string) *pipeline.State {
 	return &pipeline.State{
 		Rack: c, RackName: "staging", App: app, Log: e.log.With().Str("app", app).Logger(),
 		Stdout: e.stdout, Secrets: e.secrets, Poll: pipeline.DefaultPoll,
-		Connect: func(string) (*rack.Client, error) { return nil, errors.New("one rack only") },
+		Connect: func(pipeline.Endpoint) (*rack.Client, error) { return nil, errors.New("one rack only") },
 	}
 }
 

@@ -141,7 +141,7 @@ func stateFor(t *testing.T, url string) *pipeline.State {
 	require.NoError(t, err)
 	return &pipeline.State{
 		Rack: c, RackName: "staging", App: simApp, Log: log, Stdout: io.Discard, Secrets: report.NewSecrets(),
-		Connect: connect, Poll: pipeline.Poll{Min: 5 * time.Millisecond, Max: 20 * time.Millisecond},
+		Connect: func(ep pipeline.Endpoint) (*rack.Client, error) { return connect(ep.Rack) }, Poll: pipeline.Poll{Min: 5 * time.Millisecond, Max: 20 * time.Millisecond},
 	}
 }
 
@@ -377,7 +377,7 @@ func TestImportAfterALostAnswer(t *testing.T) {
 			target.lose(tc.rule)
 			st := target.state(t)
 			st.Commit = sha
-			st.Connect = func(string) (*rack.Client, error) { return srcState.Rack, nil }
+			st.Connect = func(pipeline.Endpoint) (*rack.Client, error) { return srcState.Rack, nil }
 			require.NoError(t, runStep(t, st, Import{From: "org/source"}))
 			builds := target.sim.Rack("").Builds(simApp)
 			require.Len(t, builds, 2, "the seeded build and exactly one import")

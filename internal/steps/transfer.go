@@ -18,10 +18,12 @@ import (
 // otherwise the export is streamed straight into an import. The build and
 // its release are left in the state for a promote step.
 type Import struct {
-	From    string // the rack holding the build, org/rack
-	FromApp string // "" = the same app name
-	Commit  string // "" = the state's commit
-	Limit   int    // how many recent builds to search; 0 = 100
+	From         string // the rack holding the build, org/rack
+	FromHost     string // its own host, "" = the global setting
+	FromPassword string // its own password (secret), "" = the global setting
+	FromApp      string // "" = the same app name
+	Commit       string // "" = the state's commit
+	Limit        int    // how many recent builds to search; 0 = 100
 }
 
 func (i Import) String() string { return "importing the build from " + i.From }
@@ -39,7 +41,7 @@ func (i Import) Run(ctx context.Context, st *pipeline.State) error {
 	if app == "" {
 		app = st.App
 	}
-	src, err := st.Connect(i.From)
+	src, err := st.Connect(pipeline.Endpoint{Rack: i.From, Host: i.FromHost, Password: i.FromPassword})
 	if err != nil {
 		return fmt.Errorf("connecting to %s: %w", i.From, err)
 	}

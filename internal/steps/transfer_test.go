@@ -27,13 +27,13 @@ func consoleStates(t *testing.T, racks ...string) (*racksim.Server, map[string]*
 		Password: simPassword, Apps: []string{simApp}, Console: true, Racks: racks,
 	})
 	log := zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel)
-	connect := func(name string) (*rack.Client, error) {
-		return rack.New(rack.Config{Host: url, Password: simPassword, Rack: name, Logger: log,
+	connect := func(ep pipeline.Endpoint) (*rack.Client, error) {
+		return rack.New(rack.Config{Host: url, Password: simPassword, Rack: ep.Rack, Logger: log,
 			RetryMax: 2, RetryWaitMin: time.Millisecond, RetryWaitMax: 5 * time.Millisecond})
 	}
 	states := map[string]*pipeline.State{}
 	for _, name := range racks {
-		c, err := connect(name)
+		c, err := connect(pipeline.Endpoint{Rack: name})
 		require.NoError(t, err)
 		states[name] = &pipeline.State{
 			Rack: c, RackName: name, App: simApp, Log: log.With().Str("rack", name).Logger(), Stdout: io.Discard, Secrets: report.NewSecrets(),
