@@ -19,6 +19,9 @@
 //     real validation (403 while updating unless force=true, 400 for an older
 //     release or an empty manifest), then a timed rollout (updating ->
 //     running, or scripted updating -> rollback -> running on the old release)
+//     which, with Options.ControllerLag, starts that long after the promote
+//     answered: until then the app reads running on its old release, as a
+//     real app does until Convox's controller writes its annotations
 //   - processes: run (pending -> running), list, get, stop, exec websocket
 //     with stdin frames, output frames, the exit-code marker and the empty
 //     binary end frame; detached commands run through OnExec and complete
