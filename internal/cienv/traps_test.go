@@ -686,6 +686,13 @@ func TestTraps(t *testing.T) {
 			git:  &fakeGit{commit: gitCommit, tags: []string{"v3.0.0"}},
 			want: summary{Provider: "bamboo", Tag: "v3.0.0", Commit: "abc"},
 		},
+		// Every Bamboo build carries its plan's branch: a build of a tag reads
+		// as that branch (docs/ci.md says to give the tag as CONVOX_CI_TAG).
+		"bamboo build of a tag reads as the plan's branch, git's tag does not replace it": {
+			env:  map[string]string{"bamboo_buildKey": "P-J", "bamboo_planRepository_branchName": "master", "bamboo_planRepository_revision": "abc"},
+			git:  &fakeGit{commit: gitCommit, tags: []string{"v3.0.0"}},
+			want: summary{Provider: "bamboo", Branch: "master", Commit: "abc"},
+		},
 		"the new CIs come before the generic one": {
 			env:  map[string]string{"CI": "true", "BUILD_NUMBER": "5", "APPVEYOR": "True", "APPVEYOR_REPO_BRANCH": "main", "APPVEYOR_REPO_COMMIT": "abc"},
 			want: summary{Provider: "appveyor", Branch: "main", Commit: "abc"},
