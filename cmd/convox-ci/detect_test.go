@@ -186,6 +186,36 @@ func TestPlanOverrides(t *testing.T) {
 	require.Contains(t, res.stdout, "v2.0.0  (from --tag)")
 }
 
+// README: pull requests from forks never deploy. A CONVOX_CI_BRANCH or
+// --tag passed on every build (CONVOX_CI_BRANCH=$CI_BRANCH) does not turn a
+// fork's pull request into a branch or tag build, and TeamCity's branch of
+// a pull request passed on as the branch is that pull request.
+func TestOverridesNeverDeployAForkPullRequest(t *testing.T) {
+	t.Parallel()
+	forkPR := map[string]string{"TRAVIS": "true", "TRAVIS_BRANCH": "master", "TRAVIS_PULL_REQUEST": "7",
+		"TRAVIS_PULL_REQUEST_BRANCH": "master", "TRAVIS_PULL_REQUEST_SLUG": "someone/shop", "TRAVIS_REPO_SLUG": "acme/shop",
+		"TRAVIS_COMMIT": testSha}
+	e := newEnv(t)
+	setAll(e, forkPR)
+	e.set("CONVOX_CI_BRANCH", "master")
+	p, _ := planJSONFor(t, e, t.TempDir(), recordedRules)
+	require.Equal(t, "", p["target"])
+	require.Equal(t, "7", p["pull_request"])
+	require.Contains(t, p["reason"], "from a fork")
+
+	p, _ = planJSONFor(t, e, t.TempDir(), recordedRules, "--tag", "v9.9.9")
+	require.Equal(t, "", p["target"])
+	require.Equal(t, "", p["tag"])
+
+	tc := newEnv(t)
+	tc.set("CI", "true")
+	tc.set("CONVOX_CI_BRANCH", "pull/42")
+	p, _ = planJSONFor(t, tc, t.TempDir(), recordedRules)
+	require.Equal(t, "", p["target"])
+	require.Equal(t, "42", p["pull_request"])
+	require.Equal(t, "CONVOX_CI_BRANCH", p["sources"].(map[string]any)["pull_request"])
+}
+
 // An override that is not a value of its kind is a usage error (exit 2)
 // naming it, for plan, ci and build alike, and nothing reaches the Rack; it
 // is never dropped for git's branch nor read as a pull request that never
@@ -195,7 +225,7 @@ func TestBadOverridesAreUsageErrors(t *testing.T) {
 	branchBuild := map[string]string{"BUILDKITE": "true", "BUILDKITE_BRANCH": "master", "BUILDKITE_PULL_REQUEST": "false", "BUILDKITE_COMMIT": testSha}
 	for _, bad := range []struct{ name, value, says string }{
 		{"CONVOX_CI_PULL_REQUEST", "abc", "is not a pull request"},
-		{"CONVOX_CI_BRANCH", "refs/pull/3/merge", "CONVOX_CI_PULL_REQUEST"},
+		{"CONVOX_CI_BRANCH", "refs/tags/v1.0.0", "CONVOX_CI_TAG"},
 		{"CONVOX_CI_TAG", "refs/heads/master", "CONVOX_CI_BRANCH"},
 	} {
 		for _, verb := range []string{"plan", "ci", "build"} {

@@ -60,7 +60,9 @@ type Override struct{ Value, Source string }
 
 // Overrides replace detection on any CI. When Branch, Tag or PullRequest is
 // given, what the CI says about the ref (branch, tag, pull request, target
-// branch, fork) is dropped and only the overrides describe it; a pull request
+// branch, fork) is dropped and only the overrides describe it, unless the CI
+// reports a pull request from a fork (or cannot say it is not): that stays
+// the pull request, with a given branch as its source branch. A pull request
 // given this way is treated as coming from a fork, since nothing says
 // otherwise. Commit replaces the commit alone.
 type Overrides struct {
@@ -97,6 +99,11 @@ func (o Overrides) checked() (Overrides, error) {
 		default:
 			return o, refused(o.PullRequest, "is not a pull request: give its number (42) or its URL; leave it empty, or false, on other builds")
 		}
+	}
+	// A pull request's branch given as the branch (TeamCity's pull/42,
+	// GitHub's refs/pull/42/merge) is that pull request.
+	if m := teamcityPRBranch.FindStringSubmatch(trim(o.Branch.Value)); m != nil && o.PullRequest.Value == "" {
+		o.PullRequest, o.Branch = Override{Value: m[1], Source: o.Branch.Source}, Override{}
 	}
 	switch kind, _ := parseRef(trim(o.Branch.Value)); kind {
 	case refTag:
@@ -173,9 +180,17 @@ func DetectWith(ctx context.Context, l Lookuper, git Git, o Overrides) (Context,
 	return c, nil
 }
 
-// override applies o over what the CI said.
+// override applies o over what the CI said. A pull request the CI says
+// comes from a fork, or cannot say does not, stays that pull request
+// (README: pull requests from forks never deploy): a branch given is its
+// source branch, and a tag or another pull request is not taken.
 func override(c *Context, o Overrides) {
-	if o.ref() {
+	if o.ref() && c.PullRequest != "" && (c.Fork || !c.forkKnown) {
+		if trim(o.Branch.Value) != "" {
+			c.clear(FieldBranch)
+			c.set(FieldBranch, o.Branch.Value, o.Branch.Source)
+		}
+	} else if o.ref() {
 		for _, k := range []string{FieldBranch, FieldTag, FieldPullRequest, FieldBaseBranch, FieldFork, FieldHeadCommit} {
 			c.clear(k)
 		}

@@ -44,10 +44,45 @@ func TestOverrides(t *testing.T) {
 			o:    Overrides{PullRequest: Override{"https://github.com/acme/webapp/pull/34", "CONVOX_CI_PULL_REQUEST"}},
 			want: summary{Provider: "circleci", PullRequest: "34", Commit: "abc", Fork: true},
 		},
-		"a branch override drops the CI's fork pull request": {
+		// README: pull requests from forks never deploy. An override cannot
+		// turn one the CI reports into a branch or tag build: a branch given
+		// is its source branch.
+		"a branch override keeps the CI's fork pull request": {
+			env:     forkPR,
+			o:       Overrides{Branch: Override{"main", "CONVOX_CI_BRANCH"}},
+			want:    summary{Provider: "travis", Branch: "main", BaseBranch: "main", PullRequest: "7", Commit: "abc", Fork: true},
+			sources: map[string]string{FieldBranch: "CONVOX_CI_BRANCH", FieldPullRequest: "TRAVIS_PULL_REQUEST"},
+		},
+		"a tag override keeps the CI's fork pull request": {
 			env:  forkPR,
-			o:    Overrides{Branch: Override{"main", "CONVOX_CI_BRANCH"}},
-			want: summary{Provider: "travis", Branch: "main", Commit: "abc"},
+			o:    Overrides{Tag: Override{"v1.0.0", "--tag"}},
+			want: summary{Provider: "travis", Branch: "patch", BaseBranch: "main", PullRequest: "7", Commit: "abc", Fork: true},
+		},
+		"a branch override keeps a pull request whose CI cannot tell a fork": {
+			env: map[string]string{"DRONE": "true", "DRONE_BUILD_EVENT": "pull_request", "DRONE_PULL_REQUEST": "8",
+				"DRONE_SOURCE_BRANCH": "patch", "DRONE_TARGET_BRANCH": "main", "DRONE_COMMIT_SHA": "abc"},
+			o:       Overrides{Branch: Override{"patch", "CONVOX_CI_BRANCH"}},
+			want:    summary{Provider: "drone", Branch: "patch", BaseBranch: "main", PullRequest: "8", Commit: "abc", Fork: true},
+			sources: map[string]string{FieldFork: SourceForkAssumed},
+		},
+		"a branch override replaces a pull request the CI says is not from a fork": {
+			env: map[string]string{"CIRCLECI": "true", "CIRCLE_BRANCH": "develop", "CIRCLE_SHA1": "abc",
+				"CIRCLE_PULL_REQUEST": "https://github.com/acme/webapp/pull/9"},
+			o:    Overrides{Branch: Override{"develop", "CONVOX_CI_BRANCH"}},
+			want: summary{Provider: "circleci", Branch: "develop", Commit: "abc"},
+		},
+		// TeamCity's branch of a pull request, passed on as the branch
+		// (CONVOX_CI_BRANCH=%teamcity.build.branch%), is that pull request.
+		"a branch override named like a pull request's branch is that pull request": {
+			env:     map[string]string{"CI": "true"},
+			o:       Overrides{Branch: Override{"pull/42", "CONVOX_CI_BRANCH"}},
+			want:    summary{Provider: "generic", PullRequest: "42", Commit: gitCommit, Fork: true},
+			sources: map[string]string{FieldPullRequest: "CONVOX_CI_BRANCH", FieldFork: SourceForkAssumed},
+		},
+		"a branch override refs/pull/N/merge is pull request N": {
+			env:  map[string]string{"CI": "true"},
+			o:    Overrides{Branch: Override{"refs/pull/3/merge", "--branch"}},
+			want: summary{Provider: "generic", PullRequest: "3", Commit: gitCommit, Fork: true},
 		},
 		"the commit alone replaces only the commit": {
 			env:      tagBuild,
@@ -109,10 +144,11 @@ func TestOverridesRefused(t *testing.T) {
 	}{
 		"a pull request that is not a number": {Overrides{PullRequest: Override{"abc", "CONVOX_CI_PULL_REQUEST"}}, "CONVOX_CI_PULL_REQUEST"},
 		"a pull request URL without a number": {Overrides{PullRequest: Override{"https://github.com/acme/shop/pulls", "--pull-request"}}, "--pull-request"},
-		"a branch that is a pull request ref": {Overrides{Branch: Override{"refs/pull/3/merge", "CONVOX_CI_BRANCH"}}, "CONVOX_CI_BRANCH"},
-		"a branch that is a tag ref":          {Overrides{Branch: Override{"refs/tags/v1.0.0", "--branch"}}, "CONVOX_CI_TAG"},
-		"a tag that is a branch ref":          {Overrides{Tag: Override{"refs/heads/main", "CONVOX_CI_TAG"}}, "CONVOX_CI_TAG"},
-		"a tag that is a remote ref":          {Overrides{Tag: Override{"refs/remotes/origin/v1", "--tag"}}, "--tag"},
+		"a branch that is a pull request ref beside a pull request": {Overrides{Branch: Override{"refs/pull/3/merge", "CONVOX_CI_BRANCH"},
+			PullRequest: Override{"3", "CONVOX_CI_PULL_REQUEST"}}, "CONVOX_CI_BRANCH"},
+		"a branch that is a tag ref": {Overrides{Branch: Override{"refs/tags/v1.0.0", "--branch"}}, "CONVOX_CI_TAG"},
+		"a tag that is a branch ref": {Overrides{Tag: Override{"refs/heads/main", "CONVOX_CI_TAG"}}, "CONVOX_CI_TAG"},
+		"a tag that is a remote ref": {Overrides{Tag: Override{"refs/remotes/origin/v1", "--tag"}}, "--tag"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
