@@ -55,8 +55,7 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdin 
 		if _, line, ok := resolver.first("CONVOX_CI_COMMAND", "INPUT_COMMAND", "PLUGIN_COMMAND"); ok {
 			split, err := shellwords.Split(line)
 			if err != nil {
-				fmt.Fprintf(stderr, "convox-ci: CONVOX_CI_COMMAND: %v\n", err)
-				return exitUsage
+				return usageOut(stderr, jsonLogs(args, resolver), fmt.Sprintf("convox-ci: CONVOX_CI_COMMAND: %v", err))
 			}
 			args = split
 		}
@@ -76,8 +75,7 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdin 
 		helpGroups,
 	)
 	if err != nil {
-		fmt.Fprintf(stderr, "convox-ci: %v\n", err)
-		return exitUsage
+		return usageOut(stderr, jsonLogs(args, resolver), fmt.Sprintf("convox-ci: %v", err))
 	}
 	defer func() {
 		if r := recover(); r != nil {
@@ -93,17 +91,16 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdin 
 	}()
 	kctx, err := parser.Parse(args)
 	if err != nil {
-		fmt.Fprintf(stderr, "convox-ci: %v\n", resolver.explain(err))
-		if !listSubcommands(stderr, err) {
-			fmt.Fprintln(stderr, "Run `convox-ci --help` for the commands and settings.")
+		var more strings.Builder
+		if !listSubcommands(&more, err) {
+			more.WriteString("Run `convox-ci --help` for the commands and settings.")
 		}
-		return exitUsage
+		return usageOut(stderr, jsonLogs(args, resolver), fmt.Sprintf("convox-ci: %v", resolver.explain(err)), strings.TrimSuffix(more.String(), "\n"))
 	}
 
 	rt, err := newRuntime(ctx, &cli.Globals, env, stdin, stdout, stderr, quietCommand(kctx.Command()))
 	if err != nil {
-		fmt.Fprintf(stderr, "convox-ci: %v\n", err)
-		return exitUsage
+		return usageOut(stderr, cli.LogFormat == "json", fmt.Sprintf("convox-ci: %v", err))
 	}
 	rt.fromEnv = resolver.from
 	for _, o := range resolver.overrides {
@@ -119,6 +116,40 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdin 
 	code = exitCode(ctx, err)
 	rt.finish(err, code, time.Since(start), kctx.Command())
 	return code
+}
+
+// jsonLogs reports whether JSON logs were asked for, for an error found
+// before the command line is understood: --log-format json on it, else the
+// setting's variables.
+func jsonLogs(args []string, r *envResolver) bool {
+	for i, a := range args {
+		if a == "--" {
+			break
+		}
+		if v, ok := strings.CutPrefix(a, "--log-format="); ok {
+			return v == "json"
+		}
+		if a == "--log-format" && i+1 < len(args) {
+			return args[i+1] == "json"
+		}
+	}
+	_, v, _, _ := r.pick("CONVOX_CI_LOG_FORMAT", "INPUT_LOG_FORMAT", "PLUGIN_LOG_FORMAT")
+	return v == "json"
+}
+
+// usageOut reports a usage error found before the log exists, as the log
+// would: one JSON line with JSON logs, else the lines as they are. It
+// returns the usage exit status.
+func usageOut(stderr io.Writer, json bool, lines ...string) int {
+	if !json {
+		for _, l := range lines {
+			fmt.Fprintln(stderr, l)
+		}
+		return exitUsage
+	}
+	log, _ := report.NewLogger(stderr, report.LogOptions{Format: "json", Level: "error"}, report.NewSecrets())
+	log.Error().Int("exit_code", exitUsage).Msg(strings.Join(lines, "\n"))
+	return exitUsage
 }
 
 // quietCommand is a command whose stdout is data (plan --json, version):

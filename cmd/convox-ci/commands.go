@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -455,7 +457,17 @@ func (f buildFlags) Validate() error {
 }
 
 // Validate checks the directory before anything is sent.
-func (c ciCmd) Validate() error { return checkDir(c.Dir) }
+// ci is the default command, so a mistyped command arrives as its
+// directory: say so when the word names no directory.
+func (c ciCmd) Validate() error {
+	err := checkDir(c.Dir)
+	if err != nil && !strings.ContainsAny(c.Dir, `/\.`) {
+		if _, serr := os.Stat(c.Dir); errors.Is(serr, fs.ErrNotExist) {
+			return fmt.Errorf("%q is neither a command nor a directory", c.Dir)
+		}
+	}
+	return err
+}
 
 // Validate checks the directory before anything is sent.
 func (c demoCmd) Validate() error { return checkDir(c.Dir) }

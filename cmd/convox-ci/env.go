@@ -62,6 +62,13 @@ func (r *envResolver) Resolve(_ *kong.Context, _ *kong.Path, flag *kong.Flag) (a
 // first is the value of the first of names that is set, inputs before
 // ambient variables, and which variable it came from.
 func (r *envResolver) first(names ...string) (name, value string, ok bool) {
+	name, value, ok, over := r.pick(names...)
+	r.overrides = append(r.overrides, over...)
+	return name, value, ok
+}
+
+// pick is first without recording the overrides.
+func (r *envResolver) pick(names ...string) (name, value string, ok bool, overrides []override) {
 	var inputs, ambient []string
 	for _, n := range names {
 		if isInput(n) {
@@ -75,14 +82,14 @@ func (r *envResolver) first(names ...string) (name, value string, ok bool) {
 			if isInput(n) {
 				for _, a := range ambient {
 					if av, aset := r.env(a); aset && av != v {
-						r.overrides = append(r.overrides, override{input: n, ambient: a})
+						overrides = append(overrides, override{input: n, ambient: a})
 					}
 				}
 			}
-			return n, v, true
+			return n, v, true, overrides
 		}
 	}
-	return "", "", false
+	return "", "", false, nil
 }
 
 // isInput is a variable a CI makes of a step's own input.

@@ -173,11 +173,12 @@ func runStep(ctx context.Context, st *State, step Step) error {
 		res.Status, res.Error = "failed", st.Secrets.String(err.Error())
 		st.Steps = append(st.Steps, res)
 		st.Failed = step
-		log.Error().Err(err).Dur("duration", took).Msg("step failed")
+		// The run's one ERR line, at its end, carries the error.
+		log.Info().Dur("duration_ms", took).Msg("step failed")
 		return err
 	}
 	st.Steps = append(st.Steps, res)
-	ev := log.Info().Dur("duration", took)
+	ev := log.Info().Dur("duration_ms", took)
 	if st.BuildID != "" {
 		ev = ev.Str("build", st.BuildID)
 	}

@@ -239,7 +239,7 @@ func (t *logTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	start := time.Now()
 	resp, err := t.next.RoundTrip(r)
-	ev := t.log.Debug().Str("method", r.Method).Str("path", r.URL.Path).Int32("attempt", attempt).Dur("duration", time.Since(start))
+	ev := t.log.Debug().Str("method", r.Method).Str("path", r.URL.Path).Int32("attempt", attempt).Dur("duration_ms", time.Since(start))
 	if r.Header.Get("Upgrade") != "" {
 		ev = ev.Bool("websocket", true)
 	}

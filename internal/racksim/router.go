@@ -168,7 +168,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if f.kind != "" {
 			ev = ev.Str("fault", string(f.kind)).Bool("processed", f.processed)
 		}
-		ev.Int("status", sw.status).Dur("took", time.Since(start)).Msg("racksim request")
+		ev.Int("status", sw.status).Dur("took_ms", time.Since(start)).Msg("racksim request")
 	}()
 	_ = r.ParseForm()
 

@@ -18,8 +18,12 @@ import (
 )
 
 func init() {
-	// Durations are logged in seconds ("duration":1.25), not zerolog's milliseconds.
-	zerolog.DurationFieldUnit = time.Second
+	// JSON logs: times to the millisecond; durations as whole milliseconds,
+	// in fields whose names end in _ms ("duration_ms":1250). Console lines
+	// show durations for people (duration=1.2s).
+	zerolog.TimeFieldFormat = "2006-01-02T15:04:05.000Z07:00"
+	zerolog.DurationFieldUnit = time.Millisecond
+	zerolog.DurationFieldInteger = true
 }
 
 // LogOptions chooses how events are written.
@@ -47,15 +51,50 @@ func NewLogger(w io.Writer, opts LogOptions, secrets *Secrets) (zerolog.Logger, 
 	switch opts.Format {
 	case "", "auto", "console":
 		out = zerolog.ConsoleWriter{
-			Out:        w,
-			NoColor:    !opts.Color,
-			TimeFormat: time.TimeOnly,
+			Out:           w,
+			NoColor:       !opts.Color,
+			TimeFormat:    time.TimeOnly,
+			FormatPrepare: consoleFields,
 		}
 	case "json":
 	default:
 		return zerolog.Nop(), fmt.Errorf("unknown log format %q: use auto, console or json", opts.Format)
 	}
 	return zerolog.New(&fieldRedactor{s: secrets, w: out}).Level(level).With().Timestamp().Logger(), nil
+}
+
+// consoleFields readies an event for a console line: durations for people
+// (duration_ms 11 -> duration=11ms) and a remote stream's line (build
+// output) without the fields every one of its lines repeats. JSON keeps
+// them all.
+func consoleFields(evt map[string]any) error {
+	if _, ok := evt["stream"]; ok {
+		for _, k := range []string{"stream", "app", "rack", "build", "process", "service"} {
+			delete(evt, k)
+		}
+	}
+	for k, v := range evt {
+		name, ok := strings.CutSuffix(k, "_ms")
+		if !ok {
+			continue
+		}
+		var ms float64
+		switch n := v.(type) {
+		case json.Number:
+			f, err := n.Float64()
+			if err != nil {
+				continue
+			}
+			ms = f
+		case float64:
+			ms = n
+		default:
+			continue
+		}
+		delete(evt, k)
+		evt[name] = Elapsed(time.Duration(ms * float64(time.Millisecond)))
+	}
+	return nil
 }
 
 // FreeTextFields are the log fields that carry free text, which may hold a

@@ -76,7 +76,7 @@ func (b Build) Run(ctx context.Context, st *pipeline.State) error {
 	if err != nil {
 		return fmt.Errorf("uploading source: %w", err)
 	}
-	st.Log.Info().Str("dir", b.Dir).Int64("bytes", body.Bytes()).Dur("duration", time.Since(start)).Msg("source uploaded")
+	st.Log.Info().Str("dir", b.Dir).Int64("bytes", body.Bytes()).Dur("duration_ms", time.Since(start)).Msg("source uploaded")
 
 	desc := b.Description
 	if desc == "" {

@@ -117,7 +117,7 @@ func waitApp(ctx context.Context, st *pipeline.State, release, what string) (*ra
 		if app.Status != rack.AppRunning && app.Status != rack.AppUpdating && app.Status != rack.AppRollback {
 			if unknownSince.IsZero() {
 				unknownSince = time.Now()
-				st.Log.Warn().Str("status", app.Status).Str("release", app.Release).Dur("limit", unknownStatusLimit).
+				st.Log.Warn().Str("status", app.Status).Str("release", app.Release).Dur("limit_ms", unknownStatusLimit).
 					Msgf("%s: the app's status is %q, neither running, updating nor rollback; waiting for it to change", what, app.Status)
 			} else if d := time.Since(unknownSince); d > unknownStatusLimit {
 				return app, &StatusError{Status: app.Status, Release: app.Release, For: d}

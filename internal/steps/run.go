@@ -87,7 +87,7 @@ func (r Run) Run(ctx context.Context, st *pipeline.State) error {
 	if err != nil {
 		return fmt.Errorf("running %q: %w", command, err)
 	}
-	log.Info().Int("exit_code", code).Msg("command finished")
+	log.Info().Int("command_exit_code", code).Msg("command finished")
 	if code != 0 {
 		return &ExitError{Command: command, Code: code}
 	}
