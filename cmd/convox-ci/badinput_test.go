@@ -58,7 +58,7 @@ func TestBadInputExits2AndSendsNothing(t *testing.T) {
 			}
 			res := rk.run(t, nil, args...)
 			require.Equal(t, 2, res.code, "stdout: %s\nstderr: %s", res.stdout, res.stderr)
-			require.Contains(t, res.stderr, tc.want)
+			require.Contains(t, logMessages(t, res.stderr), tc.want)
 			require.Empty(t, rk.sim.Requests(), "nothing may reach the Rack")
 		})
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -25,6 +26,22 @@ func jsonLines(t *testing.T, s string) []map[string]any {
 		out = append(out, m)
 	}
 	return out
+}
+
+// logMessages is a log's text: each JSON line's message, other lines as
+// they are.
+func logMessages(t *testing.T, s string) string {
+	t.Helper()
+	var b strings.Builder
+	for _, line := range strings.Split(s, "\n") {
+		var m map[string]any
+		if json.Unmarshal([]byte(line), &m) == nil {
+			fmt.Fprintln(&b, m["message"])
+		} else {
+			fmt.Fprintln(&b, line)
+		}
+	}
+	return b.String()
 }
 
 // JSON logs: times to the millisecond, and every duration's unit in its
