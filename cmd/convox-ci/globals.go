@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -189,6 +190,11 @@ func (g *Globals) stateAt(rt *runtime, ep pipeline.Endpoint, app string) (*pipel
 	}
 	c, err := g.clientAt(rt, ep)
 	if err != nil {
+		return nil, err
+	}
+	// A rack name the credentials cannot reach is a usage error, said before
+	// any step starts; other failures are left to the first step to report.
+	if err := c.Resolve(rt.ctx); errors.Is(err, rack.ErrOtherRack) {
 		return nil, err
 	}
 	name := rackName

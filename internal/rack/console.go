@@ -94,6 +94,11 @@ func (c *Client) resolve(ctx context.Context) error {
 	return nil
 }
 
+// Resolve settles which Rack the client talks to, once, as the first call
+// would: the Console rack named, or, with direct credentials and a rack
+// name, that the Rack is the one named (a *RackMismatchError otherwise).
+func (c *Client) Resolve(ctx context.Context) error { return c.resolve(ctx) }
+
 // checkOwn accepts the rack name asked for when it fits the direct Rack's
 // own name (GET /system), and fails with a *RackMismatchError otherwise;
 // callers hold resolveMu.
