@@ -119,10 +119,17 @@ type fieldRedactor struct {
 }
 
 func (f *fieldRedactor) Write(p []byte) (int, error) {
-	line, err := redactEvent(p, f.s)
-	if err != nil {
-		// Not one JSON object (nothing zerolog writes): treat it all as text.
-		line = f.s.Redact(append([]byte(nil), p...))
+	// Most lines hold no secret: zerolog escapes a string character by
+	// character, so a value holding a secret holds the secret's
+	// zerolog-escaped form, one of the forms looked for. Only a line that
+	// holds some form is decoded.
+	line := p
+	if f.s.holds(p) {
+		var err error
+		if line, err = redactEvent(p, f.s); err != nil {
+			// Not one JSON object (nothing zerolog writes): treat it all as text.
+			line = f.s.Redact(append([]byte(nil), p...))
+		}
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -188,19 +188,57 @@ func zerologEscaped(v string) string {
 	return strings.TrimSuffix(s, `"}`)
 }
 
-// Redact returns b with every known secret replaced.
+// Redact returns b with every known secret replaced: every byte that
+// belongs to an occurrence of any form is hidden, so two secrets that
+// overlap in the text are hidden whole, each run of them by one Redacted.
 func (s *Secrets) Redact(b []byte) []byte {
 	if s == nil {
 		return b
 	}
 	s.mu.RLock()
+	var spans [][2]int
+	for _, f := range s.list {
+		for off := 0; off < len(b); {
+			i := bytes.Index(b[off:], f)
+			if i < 0 {
+				break
+			}
+			spans = append(spans, [2]int{off + i, off + i + len(f)})
+			off += i + 1
+		}
+	}
+	s.mu.RUnlock()
+	if len(spans) == 0 {
+		return b
+	}
+	sort.Slice(spans, func(i, j int) bool { return spans[i][0] < spans[j][0] })
+	out := make([]byte, 0, len(b))
+	last := 0 // end of what was written or hidden
+	for i := 0; i < len(spans); {
+		start, end := spans[i][0], spans[i][1]
+		for i++; i < len(spans) && spans[i][0] < end; i++ {
+			end = max(end, spans[i][1])
+		}
+		out = append(out, b[last:start]...)
+		out = append(out, Redacted...)
+		last = end
+	}
+	return append(out, b[last:]...)
+}
+
+// holds reports whether b holds any form of any secret.
+func (s *Secrets) holds(b []byte) bool {
+	if s == nil {
+		return false
+	}
+	s.mu.RLock()
 	defer s.mu.RUnlock()
 	for _, v := range s.list {
 		if bytes.Contains(b, v) {
-			b = bytes.ReplaceAll(b, v, []byte(Redacted))
+			return true
 		}
 	}
-	return b
+	return false
 }
 
 // String redacts a piece of free text.

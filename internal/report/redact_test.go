@@ -68,6 +68,13 @@ func TestMultiLineSecretIsMatchedAndAnnouncedLineByLine(t *testing.T) {
 	require.Equal(t, "xy ab", s.String("xy ab"), "values shorter than 4 characters are not matched")
 }
 
+func TestOverlappingSecretsAreHiddenWhole(t *testing.T) {
+	s := NewSecrets()
+	s.Add("abcdef-1", "ef-1234567")
+	require.Equal(t, "x "+Redacted+" y", s.String("x abcdef-1234567 y"), "no tail of the second secret shows")
+	require.Equal(t, Redacted+" "+Redacted, s.String("abcdef-1 ef-1234567"))
+}
+
 func TestBasicAuthOfAnotherUserIsMatched(t *testing.T) {
 	s := NewSecrets()
 	s.AddBasicAuth("jwt", "token-abcdef")
