@@ -50,10 +50,15 @@ func (p Promote) Run(ctx context.Context, st *pipeline.State) error {
 // release id, passing the time left as the Rack's rollout timeout, and waits
 // for the rollout.
 func promoteAndWait(ctx context.Context, st *pipeline.State, id string, force bool) error {
+	var previous string // the release live before the promote: running on it is never "newer"
 	if !force {
-		if _, err := waitApp(ctx, st, "", "waiting for the app to finish its current update"); err != nil {
+		app, err := waitApp(ctx, st, "", "", "waiting for the app to finish its current update")
+		if err != nil {
 			return err
 		}
+		previous = app.Release
+	} else if app, err := st.Rack.AppGet(ctx, st.App); err == nil {
+		previous = app.Release
 	}
 	opts := rack.PromoteOptions{Force: force}
 	if dl, ok := ctx.Deadline(); ok {
@@ -64,7 +69,7 @@ func promoteAndWait(ctx context.Context, st *pipeline.State, id string, force bo
 	if err := promoteOnce(ctx, st, id, opts); err != nil {
 		return fmt.Errorf("promoting release %s: %w", id, err)
 	}
-	if _, err := waitApp(ctx, st, id, "waiting for the rollout"); err != nil {
+	if _, err := waitApp(ctx, st, id, previous, "waiting for the rollout"); err != nil {
 		return err
 	}
 	st.ReleaseID = id
@@ -74,24 +79,36 @@ func promoteAndWait(ctx context.Context, st *pipeline.State, id string, force bo
 }
 
 // waitApp polls the app until it is running. With a release id, it also
-// requires that release to be the active one: running on a newer release
+// requires that release to be the active one (previous, the release live
+// before the promote, is known to be older): running on a newer release
 // is a *SupersededError; rollback, or running on an older release after the
 // app was seen updating or rolling back (or for notAppliedGrace without
 // that), is a *RollbackError. A status that is neither running, updating
 // nor rollback is logged and fails after unknownStatusLimit.
-func waitApp(ctx context.Context, st *pipeline.State, release, what string) (*rack.App, error) {
+func waitApp(ctx context.Context, st *pipeline.State, release, previous, what string) (*rack.App, error) {
 	interval := st.Poll.Min
 	sawMoving := false // updating or rollback seen since the promote
 	var otherSince, unknownSince time.Time
 	created := map[string]time.Time{}
+	unordered := false // the releases could not be read: no superseded verdict
 	newer := func(other string) (bool, error) {
+		if unordered || other == previous {
+			return false, nil
+		}
 		for _, id := range []string{release, other} {
 			if _, ok := created[id]; ok {
 				continue
 			}
 			r, err := st.Rack.ReleaseGet(ctx, st.App, id)
 			if err != nil {
-				return false, fmt.Errorf("%s: reading release %s: %w", what, id, err)
+				if ctx.Err() != nil {
+					return false, fmt.Errorf("%s: reading release %s: %w", what, id, err)
+				}
+				// A deploy key may not read releases: without their
+				// creation times another release counts as older.
+				st.Log.Warn().Err(err).Str("release", id).Msg("cannot read the releases to tell a newer release from a rollback; another release running counts as a rollback")
+				unordered = true
+				return false, nil
 			}
 			created[id] = r.Created
 		}

@@ -114,7 +114,13 @@ func (i Import) reuse(ctx context.Context, st *pipeline.State, source rack.Build
 	release := found.Release
 	latest, err := st.Rack.ReleaseList(ctx, st.App, 1)
 	if err != nil {
-		return nil, fmt.Errorf("reading the newest release on %s: %w", st.RackName, err)
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("reading the newest release on %s: %w", st.RackName, err)
+		}
+		// a deploy key may not list releases: make a fresh one, which is
+		// always promotable
+		st.Log.Debug().Err(err).Msg("cannot list releases; making a new release of the earlier import")
+		latest = nil
 	}
 	if len(latest) == 0 || latest[0].ID != found.Release {
 		rel, err := createRelease(ctx, st, rack.ReleaseCreateOptions{Build: found.ID, Description: found.Description})

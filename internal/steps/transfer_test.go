@@ -23,9 +23,15 @@ const testCommit = "0123456789abcdef0123456789abcdef01234567"
 // state per rack, each able to connect to the others by name.
 func consoleStates(t *testing.T, racks ...string) (*racksim.Server, map[string]*pipeline.State) {
 	t.Helper()
-	sim, url := racksimtest.Start(t, racksim.Options{
-		Password: simPassword, Apps: []string{simApp}, Console: true, Racks: racks,
-	})
+	return consoleStatesWith(t, racksim.Options{}, racks...)
+}
+
+// consoleStatesWith is consoleStates with more options (a deploy key, a
+// controller lag).
+func consoleStatesWith(t *testing.T, opts racksim.Options, racks ...string) (*racksim.Server, map[string]*pipeline.State) {
+	t.Helper()
+	opts.Password, opts.Apps, opts.Console, opts.Racks = simPassword, []string{simApp}, true, racks
+	sim, url := racksimtest.Start(t, opts)
 	log := zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel)
 	connect := func(ep pipeline.Endpoint) (*rack.Client, error) {
 		return rack.New(rack.Config{Host: url, Password: simPassword, Rack: ep.Rack, Logger: log,
@@ -126,4 +132,19 @@ func TestReusedImportGetsAFreshReleaseWhenItsOwnIsOld(t *testing.T) {
 	require.Equal(t, production.ReleaseID, rel.ID)
 	require.Equal(t, "A=1", rel.Env, "the environment of the newest release, as an import would take")
 	require.Equal(t, 1, importsOn(sim, "org/production"))
+}
+
+// A Console deploy key may not read releases: the rollout wait and the
+// reuse of an import do without them.
+func TestDeployKeyChainWithALaggingController(t *testing.T) {
+	sim, states := consoleStatesWith(t, racksim.Options{DeployKey: true, ControllerLag: 200 * time.Millisecond}, "org/staging", "org/production")
+	staging, production := states["org/staging"], states["org/production"]
+	require.NoError(t, run(t, staging, Build{Dir: appSource(t)}, Promote{}))
+	for range 2 {
+		production.BuildID, production.ReleaseID = "", ""
+		require.NoError(t, run(t, production, Import{From: "org/staging"}, Promote{}))
+	}
+	require.Equal(t, 1, importsOn(sim, "org/production"))
+	app, _ := sim.Rack("org/production").App(simApp)
+	require.Equal(t, production.ReleaseID, app.Release)
 }
