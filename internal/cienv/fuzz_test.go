@@ -138,3 +138,35 @@ func fuzzIndex(env map[string]string) int {
 	}
 	return -1
 }
+
+// FuzzOverrides: whatever the overrides say, Detect keeps its invariants,
+// refuses only with an *OverrideError, and a pull request the CI reports
+// from a fork stays a fork's pull request (it never deploys).
+func FuzzOverrides(f *testing.F) {
+	f.Add("main", "", "", "")
+	f.Add("", "v1.0.0", "", "abc")
+	f.Add("pull/42", "", "", "")
+	f.Add("refs/pull/3/merge", "v1", "7", "")
+	f.Add("refs/tags/v1", "refs/heads/x", "https://github.com/a/b/pull/9", "")
+	f.Add("master", "", "false", "")
+	forkPR := map[string]string{"TRAVIS": "true", "TRAVIS_BRANCH": "main", "TRAVIS_PULL_REQUEST": "7",
+		"TRAVIS_PULL_REQUEST_BRANCH": "patch", "TRAVIS_PULL_REQUEST_SLUG": "someone/webapp", "TRAVIS_REPO_SLUG": "acme/webapp",
+		"TRAVIS_COMMIT": "abc"}
+	f.Fuzz(func(t *testing.T, branch, tag, pr, commit string) {
+		o := Overrides{Branch: Override{branch, "CONVOX_CI_BRANCH"}, Tag: Override{tag, "CONVOX_CI_TAG"},
+			PullRequest: Override{pr, "CONVOX_CI_PULL_REQUEST"}, Commit: Override{commit, "CONVOX_CI_COMMIT"}}
+		for _, env := range []map[string]string{forkPR, {"CI": "true"}} {
+			got, err := DetectWith(t.Context(), envconfig.MapLookuper(env), detachedGit(), o)
+			if err != nil {
+				var oe *OverrideError
+				require.ErrorAs(t, err, &oe)
+				continue
+			}
+			requireInvariants(t, got)
+			if env["TRAVIS"] != "" {
+				require.Equal(t, "7", got.PullRequest)
+				require.True(t, got.Fork)
+			}
+		}
+	})
+}
