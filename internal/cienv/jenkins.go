@@ -8,8 +8,9 @@ import (
 
 // jenkins reads Jenkins: multibranch pipelines (BRANCH_NAME, CHANGE_*,
 // TAG_NAME), freestyle jobs with the Git plugin (GIT_BRANCH,
-// GIT_LOCAL_BRANCH), the GitHub pull request builder (ghprb*) and the
-// GitLab plugin (gitlab*).
+// GIT_LOCAL_BRANCH), the GitHub pull request builder (ghprb*), the
+// GitLab plugin (gitlab*) and the Bitbucket Push and Pull Request plugin
+// (BITBUCKET_*).
 type jenkins struct{}
 
 type jenkinsEnv struct {
@@ -46,6 +47,9 @@ type jenkinsEnv struct {
 	GitlabSrcName  string `env:"gitlabSourceRepoName"`
 	GitlabDstName  string `env:"gitlabTargetRepoName"`
 	GitlabMRCommit string `env:"gitlabMergeRequestLastCommit"`
+	BitbucketPRID  string `env:"BITBUCKET_PULL_REQUEST_ID"`
+	BitbucketSrc   string `env:"BITBUCKET_SOURCE_BRANCH"`
+	BitbucketDst   string `env:"BITBUCKET_TARGET_BRANCH"`
 	BuildNumber    string `env:"BUILD_NUMBER"`
 	BuildURL       string `env:"BUILD_URL"`
 	Workspace      string `env:"WORKSPACE"`
@@ -94,6 +98,8 @@ func (jenkins) Context(ctx context.Context, l Lookuper) (Context, error) {
 		c.set(FieldPullRequest, PullRequestUnknown, "gitlabActionType")
 		jenkinsGitLabFork(&c, &v)
 	}
+	// The Bitbucket Push and Pull Request plugin names no fork.
+	c.set(FieldPullRequest, v.BitbucketPRID, "BITBUCKET_PULL_REQUEST_ID")
 	if m := jenkinsPRBranch.FindStringSubmatch(v.BranchName); m != nil {
 		c.set(FieldPullRequest, m[1], "BRANCH_NAME")
 	}
@@ -101,9 +107,11 @@ func (jenkins) Context(ctx context.Context, l Lookuper) (Context, error) {
 		c.set(FieldBranch, v.ChangeBranch, "CHANGE_BRANCH")
 		c.set(FieldBranch, v.GhprbSource, "ghprbSourceBranch")
 		c.set(FieldBranch, v.GitlabSource, "gitlabSourceBranch")
+		c.set(FieldBranch, v.BitbucketSrc, "BITBUCKET_SOURCE_BRANCH")
 		c.set(FieldBaseBranch, v.ChangeTarget, "CHANGE_TARGET")
 		c.set(FieldBaseBranch, v.GhprbTarget, "ghprbTargetBranch")
 		c.set(FieldBaseBranch, v.GitlabTarget, "gitlabTargetBranch")
+		c.set(FieldBaseBranch, v.BitbucketDst, "BITBUCKET_TARGET_BRANCH")
 		c.set(FieldHeadCommit, v.GhprbCommit, "ghprbActualCommit")
 		c.set(FieldHeadCommit, v.GitlabMRCommit, "gitlabMergeRequestLastCommit")
 		return c, nil

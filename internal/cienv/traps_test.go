@@ -485,6 +485,22 @@ func TestTraps(t *testing.T) {
 			sources: map[string]string{FieldFork: "ghprbAuthorRepoGitUrl+ghprbGhRepository"},
 		},
 
+		// The Bitbucket Push and Pull Request plugin (its README's variables):
+		// a pull request build checks out the source branch, so GIT_BRANCH
+		// alone read as a branch build would deploy a fork's branch.
+		"jenkins bitbucket plugin pull request is a pull request, not branch origin/master": {
+			env: map[string]string{"JENKINS_URL": "https://ci/", "BUILD_ID": "1", "GIT_BRANCH": "origin/master", "GIT_COMMIT": "abc",
+				"BITBUCKET_PULL_REQUEST_ID": "12", "BITBUCKET_SOURCE_BRANCH": "master", "BITBUCKET_TARGET_BRANCH": "master",
+				"BITBUCKET_PULL_REQUEST_LINK": "https://bitbucket.org/acme/shop/pull-requests/12"},
+			want:    summary{Provider: "jenkins", Branch: "master", BaseBranch: "master", PullRequest: "12", Commit: "abc", Fork: true},
+			sources: map[string]string{FieldPullRequest: "BITBUCKET_PULL_REQUEST_ID", FieldFork: SourceForkAssumed},
+		},
+		"jenkins bitbucket plugin push is a branch build": {
+			env: map[string]string{"JENKINS_URL": "https://ci/", "BUILD_ID": "1", "GIT_BRANCH": "origin/develop", "GIT_COMMIT": "abc",
+				"BITBUCKET_SOURCE_BRANCH": "develop", "BITBUCKET_REPOSITORY_URL": "https://bitbucket.org/acme/shop"},
+			want: summary{Provider: "jenkins", Branch: "develop", Commit: "abc"},
+		},
+
 		// Jenkins tag builds through the Git plugin.
 		"jenkins GIT_BRANCH origin/tags/X is tag X when git finds it at HEAD": {
 			env:     map[string]string{"JENKINS_URL": "https://ci/", "BUILD_ID": "1", "GIT_BRANCH": "origin/tags/v1.2.0", "GIT_COMMIT": "abc"},
