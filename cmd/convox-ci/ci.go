@@ -37,9 +37,16 @@ func decide(rt *runtime, g *Globals, dir string, o cienv.Overrides) (*plan.Plan,
 	if err != nil {
 		return nil, err
 	}
-	// The ${VAR}s of env values and run commands are secrets from the moment
-	// the file is read, before any step runs.
+	// The ${VAR}s of env values, build args, run commands and passwords are
+	// secrets from the moment the file is read, before any step runs; so is
+	// a key that a target's or an import's host carries.
 	rt.secrets.Add(rules.Secrets()...)
+	for _, t := range rules.Targets {
+		registerCredentials(rt.secrets, "", t.Conn.Host)
+		for _, s := range t.Steps {
+			registerCredentials(rt.secrets, "", s.FromConn.Host)
+		}
+	}
 	p, err := plan.Decide(c, rules, dir)
 	if err != nil && p != nil {
 		return p, err

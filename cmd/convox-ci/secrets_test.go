@@ -317,3 +317,29 @@ func TestMultiLineSecretIsMaskedLineByLine(t *testing.T) {
 	requireNoForm(t, "stderr", res.stderr, multiLineKey)
 	requireNoForm(t, "stdout", res.stdout, multiLineKey)
 }
+
+// A key that an import's own host carries (host: ${STAGING_HOST}) is a
+// secret from the moment the rules file is read: a step that runs before the
+// import and prints it shows [REDACTED].
+func TestKeyInARulesFileHostIsSecretBeforeAnyStepRuns(t *testing.T) {
+	t.Parallel()
+	rk := consoleRack(t)
+	dir := appDir(t)
+	rules := "app: myapp\ntargets:\n  production:\n    tags: [\"v*\"]\n    rack: org/production\n    steps:\n" +
+		"      - run: {service: web, command: bin/migrate}\n" +
+		"      - import: {from: org/staging, host: \"${STAGING_HOST}\"}\n"
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "convox-ci.yml"), []byte(rules), 0o644))
+	rk.set("CONVOX_CI_CONFIG", filepath.Join(dir, "convox-ci.yml"))
+	github(t, rk, "refs/tags/v1.0.0")
+	rk.set("STAGING_HOST", "convox:"+rackURLKey+"@staging.example.org")
+	rk.sim.OnExec(func(app, service, command string, stdin []byte) (string, int) {
+		return "connecting to convox:" + rackURLKey + "@staging.example.org\n", 0
+	})
+	res := rk.run(t, nil, "ci", dir)
+	require.Contains(t, res.stdout, "connecting to convox:[REDACTED]@staging.example.org", res.stderr)
+	mask := strings.Index(res.stderr, "::add-mask::"+rackURLKey+"\n")
+	started := strings.Index(res.stderr, "step started")
+	require.True(t, mask >= 0 && mask < started, "the key is masked before any step runs:\n%s", res.stderr)
+	requireNoForm(t, "stderr", res.stderr, rackURLKey)
+	requireNoForm(t, "stdout", res.stdout, rackURLKey)
+}
