@@ -82,7 +82,7 @@ func (azure) Context(ctx context.Context, l Lookuper) (Context, error) {
 		c.set(FieldBranch, v.PRSource, "SYSTEM_PULLREQUEST_SOURCEBRANCH")
 		c.set(FieldBaseBranch, v.PRTarget, "SYSTEM_PULLREQUEST_TARGETBRANCH")
 		c.set(FieldHeadCommit, v.PRSourceCommit, "SYSTEM_PULLREQUEST_SOURCECOMMITID")
-		if v.PRIsFork != "" {
+		if isTrue(v.PRIsFork) || isFalse(v.PRIsFork) { // anything else answers nothing
 			c.forkFrom(isTrue(v.PRIsFork), "SYSTEM_PULLREQUEST_ISFORK")
 		}
 		return c, nil

@@ -54,7 +54,7 @@ func (codefresh) Context(ctx context.Context, l Lookuper) (Context, error) {
 	if c.set(FieldPullRequest, v.PRNumber, "CF_PULL_REQUEST_NUMBER") {
 		c.set(FieldBranch, v.Branch, "CF_BRANCH")
 		c.set(FieldBaseBranch, v.PRTarget, "CF_PULL_REQUEST_TARGET")
-		if v.PRIsFork != "" {
+		if isTrue(v.PRIsFork) || isFalse(v.PRIsFork) { // anything else answers nothing
 			c.forkFrom(isTrue(v.PRIsFork), "CF_PULL_REQUEST_IS_FORK")
 		}
 		return c, nil

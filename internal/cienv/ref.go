@@ -38,6 +38,9 @@ func trim(s string) string { return strings.TrimSpace(s) }
 // isTrue reports whether a CI flag says yes ("true", "True", "1").
 func isTrue(v string) bool { return strings.EqualFold(v, "true") || v == "1" }
 
+// isFalse reports whether a CI flag says no ("false", "False", "0").
+func isFalse(v string) bool { return strings.EqualFold(v, "false") || v == "0" }
+
 // isSetNotFalse reports whether a value is present and not "false"/"0":
 // how Travis and Buildkite say "not a pull request".
 func isSetNotFalse(v string) bool { return v != "" && !strings.EqualFold(v, "false") && v != "0" }

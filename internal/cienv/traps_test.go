@@ -603,6 +603,26 @@ func TestTraps(t *testing.T) {
 				"SYSTEM_PULLREQUEST_ISFORK": "False", "BUILD_SOURCEVERSION": "abc"},
 			want: summary{Provider: "azure", Branch: "feature", BaseBranch: "main", PullRequest: "4", Commit: "abc"},
 		},
+		// A fork flag that says neither true nor false (an unresolved
+		// $(System.PullRequest.IsFork) macro) answers nothing: treated as a fork.
+		"azure ISFORK neither True nor False is treated as a fork": {
+			env: map[string]string{"TF_BUILD": "True", "BUILD_REASON": "PullRequest", "SYSTEM_PULLREQUEST_PULLREQUESTNUMBER": "4",
+				"SYSTEM_PULLREQUEST_SOURCEBRANCH": "feature", "SYSTEM_PULLREQUEST_TARGETBRANCH": "main",
+				"SYSTEM_PULLREQUEST_ISFORK": "$(System.PullRequest.IsFork)", "BUILD_SOURCEVERSION": "abc"},
+			want:    summary{Provider: "azure", Branch: "feature", BaseBranch: "main", PullRequest: "4", Commit: "abc", Fork: true},
+			sources: map[string]string{FieldFork: SourceForkAssumed},
+		},
+		"codefresh CF_PULL_REQUEST_IS_FORK neither true nor false is treated as a fork": {
+			env: map[string]string{"CF_BUILD_ID": "1", "CF_BRANCH": "feature", "CF_PULL_REQUEST_NUMBER": "9",
+				"CF_PULL_REQUEST_TARGET": "main", "CF_PULL_REQUEST_IS_FORK": "null", "CF_REVISION": "abc"},
+			want:    summary{Provider: "codefresh", Branch: "feature", BaseBranch: "main", PullRequest: "9", Commit: "abc", Fork: true},
+			sources: map[string]string{FieldFork: SourceForkAssumed},
+		},
+		"codefresh CF_PULL_REQUEST_IS_FORK false is not a fork": {
+			env: map[string]string{"CF_BUILD_ID": "1", "CF_BRANCH": "feature", "CF_PULL_REQUEST_NUMBER": "9",
+				"CF_PULL_REQUEST_TARGET": "main", "CF_PULL_REQUEST_IS_FORK": "false", "CF_REVISION": "abc"},
+			want: summary{Provider: "codefresh", Branch: "feature", BaseBranch: "main", PullRequest: "9", Commit: "abc"},
+		},
 		"buildkite pull request repo equal to the repo is not a fork": {
 			env: map[string]string{"BUILDKITE": "true", "BUILDKITE_BRANCH": "fix", "BUILDKITE_PULL_REQUEST": "12",
 				"BUILDKITE_PULL_REQUEST_REPO": "https://github.com/acme/webapp.git", "BUILDKITE_REPO": "git@github.com:acme/webapp.git",
