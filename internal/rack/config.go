@@ -75,7 +75,7 @@ type Client struct {
 	resolved  bool
 	direct    bool   // Console mode fell back to direct: GET /racks answered 404
 	rackName  string // resolved org/rack
-	mismatch  error  // the direct Rack is not the rack asked for
+	mismatch  error  // the rack asked for is not there (Console's list) or not this Rack (direct)
 	session   string
 }
 

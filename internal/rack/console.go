@@ -85,6 +85,9 @@ func (c *Client) resolve(ctx context.Context) error {
 	}
 	name, err := matchRack(racks, c.wantRack)
 	if err != nil {
+		c.mu.Lock()
+		c.mismatch = err // Console's list said so: asking again cannot change it
+		c.mu.Unlock()
 		return err
 	}
 	c.mu.Lock()
