@@ -58,7 +58,6 @@ var canary outputs
 type outputs struct {
 	mu    sync.Mutex
 	texts []named
-	files []string
 }
 
 type named struct {
@@ -72,8 +71,8 @@ func (o *outputs) add(name string, data []byte) {
 	o.texts = append(o.texts, named{name, append([]byte(nil), data...)})
 }
 
-// file registers a file to read when the suite ends... or now, since test
-// temp dirs are removed at each test's end.
+// file adds what a run wrote to a file; read now, since test temp dirs are
+// removed at each test's end.
 func (o *outputs) file(path string) {
 	if b, err := os.ReadFile(path); err == nil {
 		o.add(path, b)

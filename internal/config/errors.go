@@ -64,15 +64,6 @@ func distance(a, b string) int {
 	return prev[len(b)]
 }
 
-// quoteList renders names as `"a", "b"`.
-func quoteList(names []string) string {
-	q := make([]string, len(names))
-	for i, n := range names {
-		q[i] = fmt.Sprintf("%q", n)
-	}
-	return strings.Join(q, ", ")
-}
-
 // short truncates s for an error message (for names the user wrote, never
 // for values).
 func short(s string) string {

@@ -81,11 +81,7 @@ func Steps(t *config.Target, dir string) ([]pipeline.Step, error) {
 		case "run":
 			step = steps.Run{Service: s.Service, Command: s.Command, Written: s.Written, Release: s.Release, Limit: s.Timeout}
 		case "env":
-			vars := make([]steps.EnvVar, len(s.Env))
-			for i, v := range s.Env {
-				vars[i] = steps.EnvVar{Key: v.Key, Value: v.Value}
-			}
-			step = steps.Env{Vars: vars, Replace: s.Replace, Promote: s.Promote}
+			step = steps.Env{Vars: s.Env, Replace: s.Replace, Promote: s.Promote}
 		case "import":
 			step = steps.Import{From: s.From, FromHost: s.FromConn.Host, FromPassword: s.FromConn.Password, FromApp: s.FromApp}
 		case "export":

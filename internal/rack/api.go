@@ -29,15 +29,6 @@ func (c *Client) AppGet(ctx context.Context, app string) (*App, error) {
 	return &a, nil
 }
 
-// AppList is GET /apps.
-func (c *Client) AppList(ctx context.Context) ([]App, error) {
-	var as []App
-	if err := c.getJSON(ctx, call{method: http.MethodGet, path: "/apps", retry: retrySafe}, &as); err != nil {
-		return nil, err
-	}
-	return as, nil
-}
-
 // AppCreate is POST /apps with form name.
 func (c *Client) AppCreate(ctx context.Context, name string) (*App, error) {
 	var a App
@@ -263,7 +254,7 @@ func (c *Client) ReleasePromote(ctx context.Context, app, id string, opts Promot
 // ProcessRunOptions are the run options, sent as headers.
 type ProcessRunOptions struct {
 	Command, Release, Image string
-	Cpu, Memory             int
+	CPU, Memory             int
 	Environment             map[string]string
 }
 
@@ -280,8 +271,8 @@ func (c *Client) ProcessStart(ctx context.Context, app, service string, opts Pro
 	set("Command", opts.Command)
 	set("Release", opts.Release)
 	set("Image", opts.Image)
-	if opts.Cpu > 0 {
-		h.Set("Cpu", strconv.Itoa(opts.Cpu))
+	if opts.CPU > 0 {
+		h.Set("Cpu", strconv.Itoa(opts.CPU))
 	}
 	if opts.Memory > 0 {
 		h.Set("Memory", strconv.Itoa(opts.Memory))

@@ -188,7 +188,7 @@ func TestProcessStartHeaders(t *testing.T) {
 	t.Cleanup(srv.Close)
 	c, _ := directClient(t, srv.URL)
 	p, err := c.ProcessStart(context.Background(), "myapp", "web", ProcessRunOptions{
-		Command: "sleep 600", Release: "R1", Image: "img", Cpu: 256, Memory: 512,
+		Command: "sleep 600", Release: "R1", Image: "img", CPU: 256, Memory: 512,
 		Environment: map[string]string{"B": "2 3", "A": "1"},
 	})
 	require.NoError(t, err)

@@ -108,26 +108,3 @@ func sendFrames(ctx context.Context, c *websocket.Conn, texts ...string) {
 	}
 	_ = c.Write(ctx, websocket.MessageBinary, nil)
 }
-
-// counter counts requests per "METHOD path".
-type counter struct {
-	mu sync.Mutex
-	n  map[string]int
-}
-
-func (c *counter) add(r *http.Request) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.n == nil {
-		c.n = map[string]int{}
-	}
-	k := r.Method + " " + r.URL.Path
-	c.n[k]++
-	return c.n[k]
-}
-
-func (c *counter) get(k string) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.n[k]
-}

@@ -168,7 +168,7 @@ func TestObjectStoreRetriedWithBodyRegenerated(t *testing.T) {
 		return io.NopCloser(strings.NewReader("tarball-bytes")), nil
 	})
 	require.NoError(t, err)
-	require.Equal(t, "object://myapp/tmp/src.tgz", o.Url)
+	require.Equal(t, "object://myapp/tmp/src.tgz", o.URL)
 	require.Equal(t, 2, f.attempts())
 	require.Equal(t, 2, opened, "one body per attempt, none for the library's probe")
 	require.Equal(t, []string{"tarball-bytes", "tarball-bytes"}, f.bodies)

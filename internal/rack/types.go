@@ -67,7 +67,7 @@ type Process struct {
 	ID       string    `json:"id"`
 	App      string    `json:"app"`
 	Command  string    `json:"command"`
-	Cpu      float64   `json:"cpu"`
+	CPU      float64   `json:"cpu"`
 	Gpu      int       `json:"gpu"`
 	Host     string    `json:"host"`
 	Image    string    `json:"image"`
@@ -83,7 +83,7 @@ type Process struct {
 // Object is the answer to an object upload. The field really is "Url":
 // structs.Object has no json tag.
 type Object struct {
-	Url string `json:"Url"`
+	URL string `json:"Url"`
 }
 
 // ConsoleRack is one entry of Console's GET /racks. Console's casing is

@@ -78,10 +78,10 @@ func TestWireDeploy(t *testing.T) {
 	key := "tmp/d712047a64cbde7e9399a108a5c6cd.tgz"
 	obj, err := c.ObjectStore(ctx, "myapp", key, func() (io.Reader, error) { return strings.NewReader("\x1f\x8bsource"), nil })
 	require.NoError(t, err)
-	require.Equal(t, "object://myapp/"+key, obj.Url)
+	require.Equal(t, "object://myapp/"+key, obj.URL)
 
 	b, err := c.BuildCreate(ctx, "myapp", BuildCreateOptions{
-		URL:         obj.Url,
+		URL:         obj.URL,
 		Description: "build 9142cc9266 add web service",
 		GitSha:      "9142cc9266ed1f6118bd2af305f29acb185b2c96",
 	})

@@ -41,7 +41,7 @@ func (s *Server) objectStore(c *call) error {
 	if err := s.withApp(c, func(a *appState) error { a.objects[key] = buf.Bytes(); return nil }); err != nil {
 		return err
 	}
-	return renderJSON(c.w, rack.Object{Url: fmt.Sprintf("object://%s/%s", app, key)})
+	return renderJSON(c.w, rack.Object{URL: fmt.Sprintf("object://%s/%s", app, key)})
 }
 
 func (s *Server) objectFetch(c *call) error {

@@ -181,14 +181,8 @@ func (s *Server) Close() {
 	s.wg.Wait()
 }
 
-// goBackground runs fn in a goroutine that Close waits for.
-func (s *Server) goBackground(fn func()) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.goLocked(fn)
-}
-
-// goLocked is goBackground for callers holding s.mu.
+// goLocked runs fn in a goroutine that Close waits for; the caller holds
+// s.mu.
 func (s *Server) goLocked(fn func()) {
 	if s.closed {
 		return

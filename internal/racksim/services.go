@@ -15,7 +15,7 @@ type servicePort struct {
 // or autoscale settings in the simulator).
 type serviceInfo struct {
 	Count     int           `json:"count"`
-	Cpu       int           `json:"cpu"`
+	CPU       int           `json:"cpu"`
 	Domain    string        `json:"domain"`
 	Gpu       int           `json:"gpu"`
 	GpuVendor string        `json:"gpu-vendor"`

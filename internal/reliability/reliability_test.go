@@ -269,12 +269,12 @@ func (e *env) replaceEnv(t *testing.T, app string) outcome {
 
 // tally sums the outcomes of one kind.
 type tally struct {
-	attempted, succeeded    int
-	created, promoted, runs int
-	execs, maxExecs, left   int
-	lostStatus              int // migrations failed after the command ran (exit status lost)
-	exact                   int // successes after which the Rack held exactly one of what the unit creates
-	errs                    map[string]int
+	attempted, succeeded  int
+	created, promoted     int
+	execs, maxExecs, left int
+	lostStatus            int // migrations failed after the command ran (exit status lost)
+	exact                 int // successes after which the Rack held exactly one of what the unit creates
+	errs                  map[string]int
 }
 
 func sum(outs []outcome, kind string) tally {

@@ -85,7 +85,7 @@ func (b Build) Run(ctx context.Context, st *pipeline.State) error {
 	creating := time.Now()
 	stop = st.Track(func() string { return "creating the build: " + report.Elapsed(time.Since(creating)) })
 	build, err := createBuild(ctx, st, rack.BuildCreateOptions{
-		URL:         obj.Url,
+		URL:         obj.URL,
 		Description: desc,
 		GitSha:      st.Commit,
 		Manifest:    b.Manifest,

@@ -7,14 +7,14 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/convox-ci/convox-ci/internal/config"
 	"github.com/convox-ci/convox-ci/internal/pipeline"
 	"github.com/convox-ci/convox-ci/internal/rack"
 )
 
-// EnvVar is one assignment. The value is secret.
-type EnvVar struct {
-	Key, Value string
-}
+// EnvVar is one assignment: the rules file's type, whose String, GoString
+// and MarshalJSON hide the value wherever it travels.
+type EnvVar = config.EnvVar
 
 // Env creates a release with a new environment. With Replace the given set
 // is the whole environment (what a deploy key may do); without it the set

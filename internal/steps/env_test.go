@@ -13,10 +13,10 @@ func TestParseAssignment(t *testing.T) {
 		want    EnvVar
 		wantErr string
 	}{
-		"simple":             {in: "A=1", want: EnvVar{"A", "1"}},
-		"empty value":        {in: "A=", want: EnvVar{"A", ""}},
-		"equals in value":    {in: "URL=a=b=c", want: EnvVar{"URL", "a=b=c"}},
-		"underscore start":   {in: "_X=y", want: EnvVar{"_X", "y"}},
+		"simple":             {in: "A=1", want: EnvVar{Key: "A", Value: "1"}},
+		"empty value":        {in: "A=", want: EnvVar{Key: "A", Value: ""}},
+		"equals in value":    {in: "URL=a=b=c", want: EnvVar{Key: "URL", Value: "a=b=c"}},
+		"underscore start":   {in: "_X=y", want: EnvVar{Key: "_X", Value: "y"}},
 		"no equals":          {in: "NOVALUE", wantErr: `no "="; write NOVALUE=VALUE`},
 		"digit first":        {in: "1A=x", wantErr: "invalid environment variable name"},
 		"dash":               {in: "A-B=x", wantErr: "invalid environment variable name"},
@@ -43,7 +43,7 @@ func TestParseAssignment(t *testing.T) {
 func TestParseDotenv(t *testing.T) {
 	got, err := ParseDotenv("# c\n\nexport A=1\nB='x # y'\nC=\"q\\\"z\"\nD=plain # comment\r\n")
 	require.NoError(t, err)
-	require.Equal(t, []EnvVar{{"A", "1"}, {"B", "x # y"}, {"C", `q"z`}, {"D", "plain"}}, got)
+	require.Equal(t, []EnvVar{{Key: "A", Value: "1"}, {Key: "B", Value: "x # y"}, {Key: "C", Value: `q"z`}, {Key: "D", Value: "plain"}}, got)
 
 	for name, in := range map[string]string{
 		"no equals":    "A=1\nBROKEN\n",
@@ -61,7 +61,7 @@ func TestParseDotenv(t *testing.T) {
 }
 
 func TestRenderSortsAndKeepsTheLastValue(t *testing.T) {
-	require.Equal(t, "A=1\nB=3", Render([]EnvVar{{"B", "2"}, {"A", "1"}, {"B", "3"}}))
+	require.Equal(t, "A=1\nB=3", Render([]EnvVar{{Key: "B", Value: "2"}, {Key: "A", Value: "1"}, {Key: "B", Value: "3"}}))
 	require.Equal(t, "", Render(nil))
 }
 

@@ -247,7 +247,7 @@ func TestPromoteLostThenRolledBackIsARollback(t *testing.T) {
 }
 
 func envStep() Env {
-	return Env{Replace: true, Vars: []EnvVar{{"B", "two-secret"}, {"A", "one-secret"}}}
+	return Env{Replace: true, Vars: []EnvVar{{Key: "B", Value: "two-secret"}, {Key: "A", Value: "one-secret"}}}
 }
 
 func runStep(t *testing.T, st *pipeline.State, step pipeline.Step) error {
@@ -415,15 +415,15 @@ func TestMarkers(t *testing.T) {
 }
 
 func TestEnvDescription(t *testing.T) {
-	before := []EnvVar{{"A", "1"}, {"B", "2"}, {"C", "3"}}
+	before := []EnvVar{{Key: "A", Value: "1"}, {Key: "B", Value: "2"}, {Key: "C", Value: "3"}}
 	for _, tc := range []struct {
 		name          string
 		replace       bool
 		before, after []EnvVar
 		want          string
 	}{
-		{name: "replace names the keys", replace: true, after: []EnvVar{{"Z", "x"}, {"A", "y"}}, want: "env replace:A,Z"},
-		{name: "diff as the Rack words it", before: before, after: []EnvVar{{"A", "1"}, {"B", "9"}, {"D", "4"}}, want: "env add:D change:B remove:C"},
+		{name: "replace names the keys", replace: true, after: []EnvVar{{Key: "Z", Value: "x"}, {Key: "A", Value: "y"}}, want: "env replace:A,Z"},
+		{name: "diff as the Rack words it", before: before, after: []EnvVar{{Key: "A", Value: "1"}, {Key: "B", Value: "9"}, {Key: "D", Value: "4"}}, want: "env add:D change:B remove:C"},
 		{name: "unchanged", before: before, after: before, want: "env unchanged"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

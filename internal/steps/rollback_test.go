@@ -18,7 +18,7 @@ func TestRollbackPutsThePreviousBuildLiveWithTheCurrentEnvironment(t *testing.T)
 	first := rs.Builds(simApp)[0] // the seeded build, live at start
 	require.NoError(t, deploy(t, st))
 	deployed := st.BuildID
-	require.NoError(t, runStep(t, st, Env{Vars: []EnvVar{{"A", "1"}}, Promote: true})) // same build, new env
+	require.NoError(t, runStep(t, st, Env{Vars: []EnvVar{{Key: "A", Value: "1"}}, Promote: true})) // same build, new env
 	envRelease := st.ReleaseID
 	require.NoError(t, runStep(t, st, Build{Dir: appSource(t)})) // a newer build, never promoted
 	unpromoted := st.BuildID
@@ -56,7 +56,7 @@ func TestRollbackRefusesWhatWouldChangeNothing(t *testing.T) {
 	st := l.state(t)
 	require.NoError(t, deploy(t, st))
 	deployed := st.ReleaseID
-	require.NoError(t, runStep(t, st, Env{Vars: []EnvVar{{"A", "1"}}, Promote: true}))
+	require.NoError(t, runStep(t, st, Env{Vars: []EnvVar{{Key: "A", Value: "1"}}, Promote: true}))
 	before := len(l.sim.Rack("").Releases(simApp))
 	err := runStep(t, l.state(t), Rollback{Release: deployed})
 	require.ErrorContains(t, err, "has the build the app runs already")

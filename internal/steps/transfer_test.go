@@ -123,7 +123,7 @@ func TestReusedImportGetsAFreshReleaseWhenItsOwnIsOld(t *testing.T) {
 	sim, states := consoleStates(t, "org/staging", "org/production")
 	staging, production := states["org/staging"], states["org/production"]
 	require.NoError(t, run(t, staging, Build{Dir: appSource(t)}))
-	require.NoError(t, run(t, production, Import{From: "org/staging"}, Env{Vars: []EnvVar{{"A", "1"}}}, Promote{}))
+	require.NoError(t, run(t, production, Import{From: "org/staging"}, Env{Vars: []EnvVar{{Key: "A", Value: "1"}}}, Promote{}))
 	importRelease := sim.Rack("org/production").Builds(simApp)[0].Release
 	production.BuildID, production.ReleaseID = "", ""
 	require.NoError(t, run(t, production, Import{From: "org/staging"}, Promote{}))
