@@ -63,7 +63,7 @@ func TestGitHubActionInputs(t *testing.T) {
 	dir := repo(t, rk)
 	out := t.TempDir()
 	env := map[string]string{
-		"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "push", "GITHUB_REF": "refs/heads/master", "GITHUB_SHA": testSha,
+		"GITHUB_ACTIONS": "true", "GITHUB_RUN_ID": "1", "GITHUB_EVENT_NAME": "push", "GITHUB_REF": "refs/heads/master", "GITHUB_SHA": testSha,
 		"GITHUB_OUTPUT": filepath.Join(out, "output"), "GITHUB_STEP_SUMMARY": filepath.Join(out, "summary"),
 	}
 	for k, v := range actionInputs(t, map[string]string{"host": rk.url, "password": testPassword, "timeout": "5m", "result_file": filepath.Join(out, "new", "dir", "result.json")}) {
@@ -139,7 +139,7 @@ func TestGitHubInputWinsOverTheJobsEnvironment(t *testing.T) {
 	t.Parallel()
 	rk := newRack(t, racksim.Options{Apps: []string{testApp, "job-app"}})
 	env := map[string]string{
-		"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "push", "GITHUB_REF": "refs/heads/master", "GITHUB_SHA": testSha,
+		"GITHUB_ACTIONS": "true", "GITHUB_RUN_ID": "1", "GITHUB_EVENT_NAME": "push", "GITHUB_REF": "refs/heads/master", "GITHUB_SHA": testSha,
 		// the job's env:
 		"CONVOX_HOST": rk.url, "CONVOX_PASSWORD": testPassword, "CONVOX_APP": "job-app", "CONVOX_CI_LOG_FORMAT": "json", "CONVOX_CI_LOG_LEVEL": "info",
 	}
@@ -163,7 +163,7 @@ func TestGitHubActionCommandInput(t *testing.T) {
 	rk := consoleRack(t)
 	dir := repo(t, rk)
 	env := map[string]string{
-		"GITHUB_ACTIONS": "true", "INPUT_HOST": rk.url, "INPUT_PASSWORD": testPassword,
+		"GITHUB_ACTIONS": "true", "GITHUB_RUN_ID": "1", "INPUT_HOST": rk.url, "INPUT_PASSWORD": testPassword,
 		"INPUT_RACK": "org/staging", "INPUT_APP": testApp, "INPUT_COMMAND": `run web "bin/migrate --all"`,
 	}
 	rk.sim.OnExec(func(app, service, command string, stdin []byte) (string, int) { return "ran " + command + "\n", 0 })

@@ -18,7 +18,7 @@ var fuzzProviders = []struct {
 	detect map[string]string
 	vars   any
 }{
-	{"github", map[string]string{"GITHUB_ACTIONS": "true"}, githubEnv{}},
+	{"github", map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_RUN_ID": "1"}, githubEnv{}},
 	{"gitlab", map[string]string{"GITLAB_CI": "true"}, gitlabEnv{}},
 	{"circleci", map[string]string{"CIRCLECI": "true"}, circleciEnv{}},
 	{"travis", map[string]string{"TRAVIS": "true"}, travisEnv{}},

@@ -54,8 +54,12 @@ const maxEventSize = 16 << 20
 // Name implements provider.
 func (github) Name() string { return "github" }
 
-// Detect implements provider.
-func (github) Detect(l Lookuper) bool { return isTrue(get(l, "GITHUB_ACTIONS")) }
+// Detect implements provider. GITHUB_ACTIONS alone may be a leftover (an
+// image or shell that exports it) inside another CI, which would then be
+// misread: a run also has GITHUB_RUN_ID, which GitHub always sets.
+func (github) Detect(l Lookuper) bool {
+	return isTrue(get(l, "GITHUB_ACTIONS")) && get(l, "GITHUB_RUN_ID") != ""
+}
 
 // Context implements provider. pull_request and pull_request_target (and any
 // build of a refs/pull/N/ ref) are pull requests; the branch is then

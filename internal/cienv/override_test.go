@@ -9,7 +9,7 @@ import (
 
 func TestOverrides(t *testing.T) {
 	t.Parallel()
-	tagBuild := map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_REF": "refs/tags/v1.0.0", "GITHUB_SHA": "abc"}
+	tagBuild := map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_RUN_ID": "1", "GITHUB_REF": "refs/tags/v1.0.0", "GITHUB_SHA": "abc"}
 	forkPR := map[string]string{"TRAVIS": "true", "TRAVIS_BRANCH": "main", "TRAVIS_PULL_REQUEST": "7",
 		"TRAVIS_PULL_REQUEST_BRANCH": "patch", "TRAVIS_PULL_REQUEST_SLUG": "someone/webapp", "TRAVIS_REPO_SLUG": "acme/webapp",
 		"TRAVIS_COMMIT": "abc"}

@@ -84,13 +84,13 @@ func TestTraps(t *testing.T) {
 
 		// 3. GitHub pull requests.
 		"github refs/pull/N/merge": {
-			env: map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request", "GITHUB_REF": "refs/pull/12/merge",
+			env: map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_RUN_ID": "1", "GITHUB_EVENT_NAME": "pull_request", "GITHUB_REF": "refs/pull/12/merge",
 				"GITHUB_REF_NAME": "12/merge", "GITHUB_HEAD_REF": "feature", "GITHUB_BASE_REF": "master", "GITHUB_SHA": "merge"},
 			want:    summary{Provider: "github", Branch: "feature", BaseBranch: "master", PullRequest: "12", Commit: "merge", Fork: true},
 			sources: map[string]string{FieldPullRequest: "GITHUB_REF"},
 		},
 		"github pull_request_target runs with the base branch ref": {
-			env: map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request_target",
+			env: map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_RUN_ID": "1", "GITHUB_EVENT_NAME": "pull_request_target",
 				"GITHUB_REF": "refs/heads/master", "GITHUB_REF_NAME": "master", "GITHUB_HEAD_REF": "feature",
 				"GITHUB_BASE_REF": "master", "GITHUB_SHA": "base"},
 			event: `{"number": 13, "pull_request": {"number": 13, "head": {"ref": "feature", "sha": "head",
@@ -99,19 +99,19 @@ func TestTraps(t *testing.T) {
 			sources: map[string]string{FieldPullRequest: "GITHUB_EVENT_PATH"},
 		},
 		"github pull_request_target without a readable event is still a pull request": {
-			env: map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request_target",
+			env: map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_RUN_ID": "1", "GITHUB_EVENT_NAME": "pull_request_target",
 				"GITHUB_REF": "refs/heads/master", "GITHUB_HEAD_REF": "feature", "GITHUB_BASE_REF": "master",
 				"GITHUB_SHA": "base", "GITHUB_EVENT_PATH": "/nonexistent/event.json"},
 			want: summary{Provider: "github", Branch: "feature", BaseBranch: "master", PullRequest: PullRequestUnknown, Commit: "base", Fork: true},
 		},
 		"github malformed event file is ignored": {
-			env: map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request", "GITHUB_REF": "refs/pull/12/merge",
+			env: map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_RUN_ID": "1", "GITHUB_EVENT_NAME": "pull_request", "GITHUB_REF": "refs/pull/12/merge",
 				"GITHUB_HEAD_REF": "feature", "GITHUB_BASE_REF": "master", "GITHUB_SHA": "merge"},
 			event: `{"pull_request": {`,
 			want:  summary{Provider: "github", Branch: "feature", BaseBranch: "master", PullRequest: "12", Commit: "merge", Fork: true},
 		},
 		"github fork pull request from the event file": {
-			env: map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request", "GITHUB_REF": "refs/pull/14/merge",
+			env: map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_RUN_ID": "1", "GITHUB_EVENT_NAME": "pull_request", "GITHUB_REF": "refs/pull/14/merge",
 				"GITHUB_HEAD_REF": "patch-1", "GITHUB_BASE_REF": "master", "GITHUB_SHA": "merge"},
 			event: `{"pull_request": {"number": 14, "head": {"repo": {"full_name": "someone/webapp", "fork": true}},
 				"base": {"repo": {"full_name": "acme/webapp"}}}}`,
@@ -119,13 +119,13 @@ func TestTraps(t *testing.T) {
 			sources: map[string]string{FieldFork: "GITHUB_EVENT_PATH"},
 		},
 		"github pull request from a deleted fork counts as a fork": {
-			env: map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request", "GITHUB_REF": "refs/pull/15/merge",
+			env: map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_RUN_ID": "1", "GITHUB_EVENT_NAME": "pull_request", "GITHUB_REF": "refs/pull/15/merge",
 				"GITHUB_HEAD_REF": "patch-1", "GITHUB_BASE_REF": "master", "GITHUB_SHA": "merge"},
 			event: `{"pull_request": {"number": 15, "head": {"ref": "patch-1", "repo": null}, "base": {"repo": {"full_name": "acme/webapp"}}}}`,
 			want:  summary{Provider: "github", Branch: "patch-1", BaseBranch: "master", PullRequest: "15", Commit: "merge", Fork: true},
 		},
 		"github pull request within a repository that is itself a fork is not a fork": {
-			env: map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request", "GITHUB_REF": "refs/pull/2/merge",
+			env: map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_RUN_ID": "1", "GITHUB_EVENT_NAME": "pull_request", "GITHUB_REF": "refs/pull/2/merge",
 				"GITHUB_HEAD_REF": "feature", "GITHUB_BASE_REF": "main", "GITHUB_SHA": "merge"},
 			event: `{"pull_request": {"number": 2, "head": {"repo": {"full_name": "me/webapp", "fork": true}},
 				"base": {"repo": {"full_name": "me/webapp", "fork": true}}}}`,
@@ -134,7 +134,7 @@ func TestTraps(t *testing.T) {
 
 		// 4. refs/heads/ prefixes.
 		"github refs/heads/ prefix stripped": {
-			env:  map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "push", "GITHUB_REF": "refs/heads/feature/a/b", "GITHUB_SHA": "abc"},
+			env:  map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_RUN_ID": "1", "GITHUB_EVENT_NAME": "push", "GITHUB_REF": "refs/heads/feature/a/b", "GITHUB_SHA": "abc"},
 			want: summary{Provider: "github", Branch: "feature/a/b", Commit: "abc"},
 		},
 		"azure refs/heads/ prefix stripped": {
@@ -239,7 +239,7 @@ func TestTraps(t *testing.T) {
 			sources: map[string]string{FieldTag: SourceGit},
 		},
 		"git is not asked when the CI says everything": {
-			env:      map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_REF": "refs/heads/main", "GITHUB_SHA": "abc"},
+			env:      map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_RUN_ID": "1", "GITHUB_REF": "refs/heads/main", "GITHUB_SHA": "abc"},
 			git:      &fakeGit{commit: gitCommit, branch: "other"},
 			want:     summary{Provider: "github", Branch: "main", Commit: "abc"},
 			gitCalls: []string{},
@@ -282,6 +282,20 @@ func TestTraps(t *testing.T) {
 				"CI_PROJECT_ID": "100", "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME": "patch", "CI_COMMIT_SHA": "abc"},
 			want:    summary{Provider: "gitlab", Branch: "patch", PullRequest: "4", Commit: "abc", Fork: true},
 			sources: map[string]string{FieldFork: "CI_MERGE_REQUEST_SOURCE_PROJECT_ID+CI_PROJECT_ID"},
+		},
+		// A leftover GITHUB_ACTIONS (an image or shell exporting it) is no
+		// GitHub run: the CI the job really runs in is read.
+		"leftover GITHUB_ACTIONS inside GitLab: the fork's merge request is read": {
+			env: map[string]string{"GITHUB_ACTIONS": "true", "GITLAB_CI": "true", "CI_MERGE_REQUEST_IID": "4",
+				"CI_MERGE_REQUEST_SOURCE_PROJECT_ID": "200", "CI_PROJECT_ID": "100", "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME": "patch",
+				"CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "master", "CI_COMMIT_SHA": "abc"},
+			git:  &fakeGit{commit: gitCommit, branch: "patch"},
+			want: summary{Provider: "gitlab", Branch: "patch", BaseBranch: "master", PullRequest: "4", Commit: "abc", Fork: true},
+		},
+		"leftover GITHUB_ACTIONS alone is no GitHub run": {
+			env:  map[string]string{"GITHUB_ACTIONS": "true", "CI": "true"},
+			git:  &fakeGit{commit: gitCommit, branch: "main"},
+			want: summary{Provider: "generic", Branch: "main", Commit: gitCommit},
 		},
 		"gitlab external pull request from a GitHub fork": {
 			env: map[string]string{"GITLAB_CI": "true", "CI_PIPELINE_SOURCE": "external_pull_request_event",
@@ -659,7 +673,7 @@ func TestTraps(t *testing.T) {
 			want: summary{Provider: "appveyor", Tag: "v1.0.0", Commit: "abc"},
 		},
 		"github tag ref type names its tag": {
-			env:  map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_REF_TYPE": "tag", "GITHUB_REF_NAME": "v1.0.0", "GITHUB_SHA": "abc"},
+			env:  map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_RUN_ID": "1", "GITHUB_REF_TYPE": "tag", "GITHUB_REF_NAME": "v1.0.0", "GITHUB_SHA": "abc"},
 			want: summary{Provider: "github", Tag: "v1.0.0", Commit: "abc"},
 		},
 
