@@ -27,6 +27,7 @@ type simulateCmd struct {
 	Seed         int64         `help:"Seed of the fault injection, to replay a run." default:"1" placeholder:"N"`
 	BuildTime    time.Duration `name:"build-duration" help:"How long each build runs on the simulated Rack." default:"300ms"`
 	RolloutTime  time.Duration `name:"rollout-duration" help:"How long each promotion stays updating." default:"300ms"`
+	Lag          time.Duration `name:"controller-lag" help:"How long after a promote the app still reads running on its old release, as on a busy real Rack." default:"0s"`
 	WriteEnv     string        `name:"write-env" help:"Also write the export lines to this file once the Rack is listening (source it from another shell or script: . FILE); removed when simulate stops." placeholder:"FILE"`
 }
 
@@ -113,6 +114,7 @@ func (c *simulateCmd) Run(rt *runtime, g *Globals) error {
 		Faults: racksim.Faults{Rate: c.FaultRate, Seed: c.Seed}})
 	sim.SetBuildDuration(c.BuildTime)
 	sim.SetRolloutDuration(c.RolloutTime)
+	sim.SetControllerLag(c.Lag)
 	s, err := serveSim(rt.ctx, sim, c.Listen, c.InsecureHTTP)
 	if err != nil {
 		return err
