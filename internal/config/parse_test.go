@@ -147,6 +147,15 @@ func TestTargetVariables(t *testing.T) {
 		require.ErrorContains(t, f.Targets[2].Err(), "convox-ci.yml:37:40: environment variable MIGRATE_TO")
 	})
 
+	t.Run("a line break from the environment in a command", func(t *testing.T) {
+		f, err := Parse("convox-ci.yml", data, env(map[string]string{"MIGRATE_TO": "4\n2", "PROD_RACK": "r", "DATABASE_URL": secret}))
+		require.NoError(t, err)
+		require.ErrorContains(t, f.Targets[0].Err(), "convox-ci.yml:12:")
+		require.ErrorContains(t, f.Targets[0].Err(), "command has a line break or control character, from the environment")
+		require.NotContains(t, f.Targets[0].Err().Error(), "4\n2")
+		require.NoError(t, f.Targets[1].Err(), "a target that uses no such value is unaffected")
+	})
+
 	t.Run("a line break from the environment", func(t *testing.T) {
 		f, err := Parse("convox-ci.yml", data, env(map[string]string{"MIGRATE_TO": "1", "PROD_RACK": "r", "DATABASE_URL": secret + "\nmore"}))
 		require.NoError(t, err)
@@ -231,4 +240,12 @@ func TestStepString(t *testing.T) {
 			require.False(t, strings.Contains(tc.step.String(), "=1"))
 		})
 	}
+}
+
+func TestCommandWithALineBreakIsRefusedWhereItIsWritten(t *testing.T) {
+	_, err := Parse("convox-ci.yml", yml("app: a", "targets:", "  s:", "    tags: [v*]", "    rack: r", "    steps:", `      - run: {service: web, command: [echo, "a\nb"]}`), nil)
+	var e *Error
+	require.ErrorAs(t, err, &e)
+	require.Contains(t, e.Error(), "convox-ci.yml:7:")
+	require.Contains(t, e.Error(), "command has a line break or control character")
 }

@@ -283,12 +283,29 @@ func (l *loader) command(en entry) ([]string, []string, *Error) {
 		return nil, nil, l.errf(val, fix, "command is empty")
 	}
 	out := make([]string, len(words))
+	const header = "the command travels to the Rack in an HTTP header, which cannot carry one"
 	for i, w := range words {
 		if out[i], e = l.expandSecret(nodes[i], w, !split); e != nil {
 			return nil, nil, e
 		}
+		switch {
+		case !hasControl(out[i]):
+		case hasControl(w):
+			return nil, nil, l.errf(nodes[i], "write the command on one line, without control characters",
+				"command has a line break or control character: %s", header)
+		case l.cur != nil && l.cur.unresolved == nil:
+			// Never the value: it may be a secret.
+			l.cur.unresolved = l.errf(nodes[i], "pass the value another way (an env value the command reads, or base64-encoded)",
+				"command has a line break or control character, from the environment: %s", header)
+		}
 	}
 	return out, words, nil
+}
+
+// hasControl reports a control character other than tab, which an HTTP
+// header value cannot carry.
+func hasControl(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f }) >= 0
 }
 
 func (l *loader) envStep(s *Step, head entry, fields map[string]entry) *Error {
