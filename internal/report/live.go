@@ -27,12 +27,12 @@ func (l *Live) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.status != "" && !l.midway {
-		io.WriteString(l.w, eraseLine)
+		_, _ = io.WriteString(l.w, eraseLine) // the line that follows carries the error
 	}
 	n, err := l.w.Write(p)
 	l.midway = len(p) > 0 && !bytes.HasSuffix(p, []byte("\n"))
 	if l.status != "" && !l.midway && err == nil {
-		io.WriteString(l.w, l.status)
+		_, _ = io.WriteString(l.w, l.status)
 	}
 	return n, err
 }
@@ -45,6 +45,6 @@ func (l *Live) Set(line string) {
 		l.status = line
 		return
 	}
-	io.WriteString(l.w, eraseLine+line)
+	_, _ = io.WriteString(l.w, eraseLine+line) // a status line is best effort
 	l.status = line
 }
