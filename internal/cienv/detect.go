@@ -105,15 +105,15 @@ func (o Overrides) checked() (Overrides, error) {
 	if m := teamcityPRBranch.FindStringSubmatch(trim(o.Branch.Value)); m != nil && o.PullRequest.Value == "" {
 		o.PullRequest, o.Branch = Override{Value: m[1], Source: o.Branch.Source}, Override{}
 	}
-	switch kind, _ := parseRef(trim(o.Branch.Value)); kind {
-	case refTag:
+	switch kind, name := parseRef(trim(o.Branch.Value)); {
+	case name == "HEAD":
+		return o, refused(o.Branch, "is no branch: the checkout is detached there (git rev-parse --abbrev-ref HEAD prints HEAD); give the branch name, or CONVOX_CI_TAG for a tag build")
+	case kind == refTag:
 		return o, refused(o.Branch, "is a tag: give it as CONVOX_CI_TAG (or --tag)")
-	case refPull:
+	case kind == refPull:
 		return o, refused(o.Branch, "is a pull request's ref: give its number as CONVOX_CI_PULL_REQUEST (or --pull-request) and its source branch as the branch")
-	case refUnknown:
-		if trim(o.Branch.Value) != "" {
-			return o, refused(o.Branch, "is not a branch name: give the branch (refs/heads/ may prefix it)")
-		}
+	case kind == refUnknown && trim(o.Branch.Value) != "":
+		return o, refused(o.Branch, "is not a branch name: give the branch (refs/heads/ may prefix it)")
 	}
 	switch kind, _ := parseRef(trim(o.Tag.Value)); kind {
 	case refBranch:

@@ -147,8 +147,11 @@ func TestOverridesRefused(t *testing.T) {
 		"a branch that is a pull request ref beside a pull request": {Overrides{Branch: Override{"refs/pull/3/merge", "CONVOX_CI_BRANCH"},
 			PullRequest: Override{"3", "CONVOX_CI_PULL_REQUEST"}}, "CONVOX_CI_BRANCH"},
 		"a branch that is a tag ref": {Overrides{Branch: Override{"refs/tags/v1.0.0", "--branch"}}, "CONVOX_CI_TAG"},
-		"a tag that is a branch ref": {Overrides{Tag: Override{"refs/heads/main", "CONVOX_CI_TAG"}}, "CONVOX_CI_TAG"},
-		"a tag that is a remote ref": {Overrides{Tag: Override{"refs/remotes/origin/v1", "--tag"}}, "--tag"},
+		// git rev-parse --abbrev-ref HEAD prints HEAD on a detached checkout
+		// (tag and pull request builds); git refuses a branch named HEAD.
+		"a branch HEAD, from a detached checkout": {Overrides{Branch: Override{"HEAD", "CONVOX_CI_BRANCH"}}, "detached"},
+		"a tag that is a branch ref":              {Overrides{Tag: Override{"refs/heads/main", "CONVOX_CI_TAG"}}, "CONVOX_CI_TAG"},
+		"a tag that is a remote ref":              {Overrides{Tag: Override{"refs/remotes/origin/v1", "--tag"}}, "--tag"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
