@@ -83,6 +83,18 @@ type runCmd struct {
 	Detach  bool     `short:"d" help:"Start the process and return at once, printing its id: the command runs on the Rack until it ends, its output goes to the app's logs, and its exit status is not waited for."`
 }
 
+// Validate refuses, before anything is sent, a command the Rack cannot be
+// given: it travels in an HTTP header, which cannot carry a line break or a
+// control character. The command is not repeated: it may hold a secret.
+func (c runCmd) Validate() error {
+	for _, w := range c.Command {
+		if strings.IndexFunc(w, func(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f }) >= 0 {
+			return errors.New("the command has a line break or control character: it travels to the Rack in an HTTP header, which cannot carry one; pass the value another way (an env value the command reads, or base64-encoded)")
+		}
+	}
+	return nil
+}
+
 func (c *runCmd) Run(rt *runtime, g *Globals) error {
 	st, err := g.state(rt, "", "")
 	if err != nil {

@@ -345,3 +345,15 @@ func TestKeyInARulesFileHostIsSecretBeforeAnyStepRuns(t *testing.T) {
 	requireNoForm(t, "stderr", res.stderr, rackURLKey)
 	requireNoForm(t, "stdout", res.stdout, rackURLKey)
 }
+
+// A command the Rack cannot be given (a line break, as from "$(cat key)")
+// is refused before anything is sent, without repeating it.
+func TestRunCommandWithALineBreakIsRefusedBeforeAnythingIsSent(t *testing.T) {
+	t.Parallel()
+	rk := newRack(t, racksim.Options{})
+	res := rk.run(t, nil, "run", "web", "bin/setup --key="+multiLineKey)
+	require.Equal(t, 2, res.code, res.stderr)
+	require.Contains(t, res.stderr, "line break")
+	require.Empty(t, rk.sim.Requests(), "nothing sent")
+	requireNoForm(t, "stderr", res.stderr, multiLineKey)
+}
