@@ -66,7 +66,7 @@ func main() {
 		os.Exit(2)
 	}
 	var rollouts []time.Duration
-	for _, v := range strings.Split(*rollout, ",") {
+	for v := range strings.SplitSeq(*rollout, ",") {
 		d, err := time.ParseDuration(strings.TrimSpace(v))
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "measure: -rollout:", err)

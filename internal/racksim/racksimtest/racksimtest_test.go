@@ -59,14 +59,12 @@ func TestBufferTakesConcurrentWrites(t *testing.T) {
 	var b Buffer
 	var wg sync.WaitGroup
 	for range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for range 100 {
 				_, _ = b.Write([]byte("x"))
 				_ = b.String()
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	require.Len(t, b.Bytes(), 800)
