@@ -178,7 +178,7 @@ func (c *planCmd) Run(rt *runtime, g *Globals) error {
 	pr := p.PullRequest
 	switch {
 	case pr != "" && d.CI.ForkAssumed():
-		pr += " (treated as from a fork: " + p.Provider + " does not say)"
+		pr += " (treated as from a fork: " + d.CI.ForkUnknownBy() + " does not say)"
 	case pr != "" && p.Fork:
 		pr += " (from a fork)"
 	}

@@ -174,6 +174,8 @@ func TestPlanOverrides(t *testing.T) {
 	require.Equal(t, true, p["fork"])
 	require.Equal(t, "", p["target"])
 	require.Contains(t, p["reason"], "does not say whether it comes from a fork")
+	require.Contains(t, p["reason"], "CONVOX_CI_PULL_REQUEST does not say", "CircleCI did not name this pull request: the variable did")
+	require.NotContains(t, p["reason"], "circleci does not say")
 
 	text := newEnv(t)
 	setAll(text, branchBuild)

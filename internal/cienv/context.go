@@ -1,5 +1,7 @@
 package cienv
 
+import "strings"
+
 // Context is what a CI job knows about the build it is running, normalised
 // across providers. Sources records, for each field that was set, the
 // environment variable (or "git") it came from, so that `plan` can show it.
@@ -68,6 +70,16 @@ const SourceForkAssumed = "assumed"
 // ForkAssumed reports whether Fork is set only because the CI does not say
 // whether the pull request comes from a fork.
 func (c Context) ForkAssumed() bool { return c.Fork && c.Sources[FieldFork] == SourceForkAssumed }
+
+// ForkUnknownBy names what gave a pull request without saying whether it
+// comes from a fork: the override (a CONVOX_CI_ variable or a --flag, as
+// the caller names its Override sources) when one named it, else the CI.
+func (c Context) ForkUnknownBy() string {
+	if src := c.Sources[FieldPullRequest]; strings.HasPrefix(src, "CONVOX_CI_") || strings.HasPrefix(src, "--") {
+		return src
+	}
+	return c.Provider
+}
 
 // IsPullRequest reports whether this build is for a pull request.
 func (c Context) IsPullRequest() bool { return c.PullRequest != "" }

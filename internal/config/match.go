@@ -40,7 +40,7 @@ func (f *File) Match(c cienv.Context) (Match, error) {
 	switch {
 	case c.IsPullRequest():
 		if c.ForkAssumed() {
-			return Match{Reason: fmt.Sprintf("pull request #%s does not deploy: %s does not say whether it comes from a fork, so it is treated as one (pull requests from forks never deploy)", c.PullRequest, c.Provider)}, nil
+			return Match{Reason: fmt.Sprintf("pull request #%s does not deploy: %s does not say whether it comes from a fork, so it is treated as one (pull requests from forks never deploy)", c.PullRequest, c.ForkUnknownBy())}, nil
 		}
 		if c.Fork {
 			return Match{Reason: fmt.Sprintf("pull requests from forks never deploy (pull request #%s comes from a fork)", c.PullRequest)}, nil
