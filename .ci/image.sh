@@ -199,9 +199,24 @@ target=$(json target <"$drone/convox-result.json")
 echo "  convox-result.json: target $target, release $drone_release ($((SECONDS - t))s)"
 rack_check org/production "$drone_release" "$sha"
 
+# ---------------------------------------------------------------- docker run
+step "examples/docker/run.sh (CONVOX_CI_DOCKER_ARGS=\"--network host\")"
+t=$SECONDS
+plain=$work/plain
+git clone -q "$origin" "$plain"
+(cd "$plain" && CONVOX_CI_IMAGE=$image CONVOX_CI_DOCKER_ARGS="--network host" CONVOX_HOST=$RACK_HOST \
+  CONVOX_PASSWORD=$RACK_PASSWORD CONVOX_RACK=org/staging CONVOX_APP=example-app \
+  bash "$OLDPWD/examples/docker/run.sh" deploy) >"$work/plain.out" 2>"$work/plain.err" || {
+  cat "$work/plain.err"
+  die "examples/docker/run.sh deploy failed"
+}
+plain_release=$(json release_id <"$plain/convox-result.json")
+echo "  deploy: convox-result.json in the mounted checkout names release $plain_release ($((SECONDS - t))s)"
+rack_check org/staging "$plain_release" "$sha"
+
 rack_stop
 echo
-echo "image: built and run as GitHub's docker action, CircleCI's primary container and a Drone plugin in $((SECONDS - started))s"
+echo "image: built and run as GitHub's docker action, CircleCI's primary container, a Drone plugin and by examples/docker/run.sh in $((SECONDS - started))s"
 
 if [[ -f .ci/runners.sh ]]; then
   export CONVOX_CI_IMAGE=$image CONVOX_CI_BIN=$bin
