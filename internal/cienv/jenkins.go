@@ -145,7 +145,7 @@ func (jenkins) Context(ctx context.Context, l Lookuper) (Context, error) {
 	case refRemoteTag:
 		// origin/tags/X is what the Git plugin reports for a job that
 		// builds tags, but a branch may be named tags/X too: git decides.
-		c.tagAtHead, c.tagAtHeadSrc, c.tagBranch = name, "GIT_BRANCH", "tags/"+name
+		c.tagAtHead, c.tagAtHeadSrc, c.tagBranch = name, "GIT_BRANCH", jenkinsBranch(v.GitBranch)
 	default:
 		c.set(FieldBranch, name, "GIT_BRANCH")
 	}
@@ -181,8 +181,9 @@ func jenkinsGitLabFork(c *Context, v *jenkinsEnv) {
 const refRemoteTag refKind = -1
 
 // jenkinsRef reads the Git plugin's GIT_BRANCH: refs/tags/X is tag X,
-// <remote>/tags/X probably tag X (refRemoteTag), anything else a branch
-// (see jenkinsBranch).
+// <remote>/tags/X (origin/, remotes/<r>/, refs/remotes/<r>/ or any one
+// remote name) probably tag X (refRemoteTag, which git confirms), anything
+// else a branch (see jenkinsBranch).
 func jenkinsRef(b string) (refKind, string) {
 	if kind, name := parseRef(b); kind == refTag {
 		return refTag, name
@@ -191,6 +192,12 @@ func jenkinsRef(b string) (refKind, string) {
 	name := jenkinsBranch(b)
 	if t, ok := strings.CutPrefix(name, "tags/"); remote && ok && t != "" {
 		return refRemoteTag, t
+	}
+	// A remote configured under another name than origin: <remote>/tags/X.
+	if _, rest, ok := strings.Cut(b, "/"); ok && !hasRefsPrefix(b) {
+		if t, ok := strings.CutPrefix(rest, "tags/"); ok && t != "" {
+			return refRemoteTag, t
+		}
 	}
 	return refBranch, name
 }

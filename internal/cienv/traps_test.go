@@ -539,6 +539,19 @@ func TestTraps(t *testing.T) {
 			git:  &fakeGit{commit: gitCommit, tags: []string{"v1.2.0"}},
 			want: summary{Provider: "jenkins", Tag: "v1.2.0", Commit: "abc"},
 		},
+		// The Git plugin names the remote as configured (upstream, not only
+		// origin): <remote>/tags/X is a tag build too, confirmed by git.
+		"jenkins GIT_BRANCH upstream/tags/X is tag X when git finds it at HEAD": {
+			env:     map[string]string{"JENKINS_URL": "https://ci/", "BUILD_ID": "1", "GIT_BRANCH": "upstream/tags/v1.2.0", "GIT_COMMIT": "abc"},
+			git:     &fakeGit{commit: gitCommit, tags: []string{"v1.2.0"}},
+			want:    summary{Provider: "jenkins", Tag: "v1.2.0", Commit: "abc"},
+			sources: map[string]string{FieldTag: "GIT_BRANCH+git"},
+		},
+		"jenkins GIT_BRANCH upstream/tags/X is that branch when no such tag is at HEAD": {
+			env:  map[string]string{"JENKINS_URL": "https://ci/", "BUILD_ID": "1", "GIT_BRANCH": "upstream/tags/v1.2.0", "GIT_COMMIT": "abc"},
+			git:  &fakeGit{commit: gitCommit, tags: []string{"v1.1.0"}},
+			want: summary{Provider: "jenkins", Branch: "upstream/tags/v1.2.0", Commit: "abc"},
+		},
 		"jenkins GIT_BRANCH refs/tags/X is tag X": {
 			env:     map[string]string{"JENKINS_URL": "https://ci/", "BUILD_ID": "1", "GIT_BRANCH": "refs/tags/v1.2.0", "GIT_COMMIT": "abc"},
 			want:    summary{Provider: "jenkins", Tag: "v1.2.0", Commit: "abc"},
