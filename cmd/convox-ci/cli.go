@@ -193,8 +193,10 @@ func newRuntime(ctx context.Context, g *Globals, env lookupEnv, stdin io.Reader,
 	var logTo io.Writer = stderr
 	if f, ok := stderr.(*os.File); ok && report.IsTerminal(f) {
 		color = !env.isSet("NO_COLOR")
-		rt.live = report.NewLive(stderr)
-		logTo = rt.live
+		if g.LogFormat != "json" { // JSON lines stay JSON lines: progress is logged as lines
+			rt.live = report.NewLive(stderr)
+			logTo = rt.live
+		}
 	}
 	log, err := report.NewLogger(logTo, report.LogOptions{Format: g.LogFormat, Level: g.LogLevel, Color: color}, rt.secrets)
 	if err != nil {
