@@ -41,7 +41,9 @@ func (st *State) Track(status func() string) (stop func()) {
 			case <-done:
 				return
 			case <-t.C:
-				line := status() // made of counts, ids and states: nothing to redact
+				// Counts and ids, and states the Rack sent: redacted as
+				// the log's messages are (the terminal's line is no log).
+				line := st.Secrets.String(status())
 				if p.Live != nil {
 					p.Live.Set(line)
 				} else {

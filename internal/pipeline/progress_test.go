@@ -50,3 +50,19 @@ func TestTrackShowsTheStatusWhileThePhaseLasts(t *testing.T) {
 	st = &State{Log: zerolog.New(&log)}
 	require.NotPanics(t, st.Track(func() string { panic("never asked") }))
 }
+
+// A status line carries states the Rack sent (a build's or an app's
+// status): on a terminal it is redacted as the log is, so a server that
+// echoes the key back into a status never shows it.
+func TestTrackRedactsTheTerminalStatusLine(t *testing.T) {
+	const key = "rack-api-key-0123"
+	secrets := report.NewSecrets()
+	secrets.Add(key)
+	var term lockedBuffer
+	st := &State{Secrets: secrets, Progress: Progress{Live: report.NewLive(&term)}}
+	stop := st.Track(func() string { return "build B1 " + key + ": 3s" })
+	require.Eventually(t, func() bool { return strings.Contains(term.String(), "build B1 ") }, 10*time.Second, time.Millisecond)
+	stop()
+	require.NotContains(t, term.String(), key)
+	require.Contains(t, term.String(), "build B1 [REDACTED]: 3s")
+}
