@@ -114,3 +114,55 @@ func TestPlanPreviewsAnUnsetVariable(t *testing.T) {
 	require.Equal(t, 2, res.code, "ci still stops: %s", res.stderr)
 	require.Empty(t, rk.sim.Requests(), "nothing was sent")
 }
+
+// The rules file's top-level app is every target's app that names none:
+// a ${VAR} in it that is unset here is previewed as a target's own is
+// (plan exits 0 naming it; ci stops there, exit 2, nothing sent), and a
+// target with an app of its own, or a build no target matches, does not
+// need it.
+func TestPlanPreviewsAnUnsetTopLevelApp(t *testing.T) {
+	t.Parallel()
+	rk := consoleRack(t)
+	dir := appDir(t)
+	rules := `app: ${APP_NAME}
+targets:
+  staging:
+    branches: [master]
+    rack: org/staging
+    steps: [deploy]
+  production:
+    tags: ["v*"]
+    rack: org/production
+    app: myapp
+    steps: [deploy]
+`
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "convox-ci.yml"), []byte(rules), 0o644))
+	rk.set("CONVOX_CI_CONFIG", filepath.Join(dir, "convox-ci.yml"))
+	rk.set("APP_NAME", "")
+	github(t, rk, "refs/heads/master")
+
+	res := rk.run(t, nil, "plan", dir)
+	require.Equal(t, 0, res.code, res.stderr)
+	require.Contains(t, res.stdout, "Target staging: ")
+	require.Contains(t, res.stdout, "ci would stop here, before sending anything (exit 2):")
+	require.Contains(t, res.stdout, "convox-ci.yml:1:6: environment variable APP_NAME (for ${APP_NAME}) is not set")
+
+	res = rk.run(t, nil, "plan", "--strict", dir)
+	require.Equal(t, 2, res.code, res.stderr)
+	require.Contains(t, res.stderr, "APP_NAME")
+	res = rk.run(t, nil, "ci", dir)
+	require.Equal(t, 2, res.code, "ci stops: %s", res.stderr)
+	require.Contains(t, res.stderr, "APP_NAME")
+	require.Empty(t, rk.sim.Requests(), "nothing was sent")
+
+	github(t, rk, "refs/tags/v1.2.3") // production names its own app
+	res = rk.run(t, nil, "plan", dir)
+	require.Equal(t, 0, res.code, res.stderr)
+	require.Contains(t, res.stdout, "Target production: app myapp on rack org/production")
+	require.NotContains(t, res.stdout, "ci would stop here")
+
+	github(t, rk, "refs/heads/feature") // nothing matches: nothing to do
+	res = rk.run(t, nil, "ci", dir)
+	require.Equal(t, 0, res.code, res.stderr)
+	require.Empty(t, rk.sim.Requests(), "nothing was sent")
+}

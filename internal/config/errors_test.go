@@ -184,18 +184,6 @@ func TestParseErrors(t *testing.T) {
 			msg: `"A" appears twice in env values (first at line 7)`,
 			fix: "keep one of them",
 		},
-		"missing variable at the top level": {
-			data: yml("app: ${APP_NAME}", "targets:", "  staging: {branches: [master], rack: r, steps: [deploy]}"),
-			line: 1, col: 6,
-			msg: "environment variable APP_NAME (for ${APP_NAME}) is not set",
-			fix: "set APP_NAME in the CI's environment",
-		},
-		"empty variable at the top level": {
-			data: yml("app: pre-${EMPTY}", "targets:", "  staging: {branches: [master], rack: r, steps: [deploy]}"),
-			line: 1, col: 10,
-			msg: "environment variable EMPTY (for ${EMPTY}) is empty",
-			fix: "give EMPTY a value",
-		},
 		"unterminated variable": {
 			data: yml("app: a", "targets:", "  staging:", "    branches: [master]", "    rack: org/${RACK", "    steps: [deploy]"),
 			line: 5, col: 15,
@@ -353,6 +341,35 @@ func TestParseErrors(t *testing.T) {
 			require.Contains(t, e.Msg, tc.msg)
 			require.Contains(t, e.Fix, tc.fix)
 			require.True(t, strings.HasPrefix(err.Error(), "convox-ci.yml:"), err.Error())
+		})
+	}
+}
+
+// The top-level app is part of every target that takes it: a ${VAR} the
+// environment lacks there is each such target's error, at the app's
+// position, and not the file's (a target naming its own app runs).
+func TestTopLevelAppVariableWaitsOnTheTargetsTakingIt(t *testing.T) {
+	lookup := env(map[string]string{"EMPTY": ""})
+	for name, tc := range map[string]struct {
+		app       string
+		line, col int
+		msg, fix  string
+	}{
+		"missing": {app: "${APP_NAME}", line: 1, col: 6, msg: "environment variable APP_NAME (for ${APP_NAME}) is not set", fix: "set APP_NAME in the CI's environment"},
+		"empty":   {app: "pre-${EMPTY}", line: 1, col: 10, msg: "environment variable EMPTY (for ${EMPTY}) is empty", fix: "give EMPTY a value"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f, err := Parse("convox-ci.yml", yml("app: "+tc.app, "targets:",
+				"  staging: {branches: [master], rack: r, steps: [deploy]}",
+				"  production: {tags: [v*], rack: r, app: myapp, steps: [deploy]}"), lookup)
+			require.NoError(t, err)
+			var e *Error
+			require.ErrorAs(t, f.Targets[0].Err(), &e)
+			require.Equal(t, [2]int{tc.line, tc.col}, [2]int{e.Line, e.Column}, "position of %q", e.Msg)
+			require.Contains(t, e.Msg, tc.msg)
+			require.Contains(t, e.Fix, tc.fix)
+			require.NoError(t, f.Targets[1].Err())
+			require.Equal(t, "myapp", f.Targets[1].App)
 		})
 	}
 }

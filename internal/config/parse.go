@@ -24,6 +24,7 @@ type loader struct {
 	file   string
 	lookup func(string) (string, bool)
 	cur    *Target // the target being read: problems caused by the environment wait there
+	appErr *Error  // the top-level app's ${VAR} the environment lacks: waits on each target taking that app
 }
 
 // entry is one key and its value in a mapping.
@@ -82,7 +83,13 @@ func (l *loader) parse(data []byte) (*File, *Error) {
 	}
 	f := &File{Path: l.file}
 	if en, ok := fields["app"]; ok {
-		if f.App, e = l.str(en, "app", true); e != nil {
+		// Read as part of every target that takes it: a ${VAR} the
+		// environment lacks stops only those, as a target's own does.
+		var takers Target
+		l.cur = &takers
+		f.App, e = l.str(en, "app", true)
+		l.cur, l.appErr = nil, takers.unresolved
+		if e != nil {
 			return nil, e
 		}
 		if e = l.name(en, f.App, "app"); e != nil {
@@ -200,6 +207,8 @@ func (l *loader) target(te entry, f *File) (Target, *Error) {
 		if e = l.name(en, t.App, "app"); e != nil {
 			return t, e
 		}
+	} else if l.appErr != nil {
+		t.unresolved = l.appErr
 	} else if f.App == "" {
 		return t, l.errf(te.keyNode, "add app: NAME to the target, or app: NAME at the top of the file for every target",
 			"%s has no app, and the file has no top-level app", where)
