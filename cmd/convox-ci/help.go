@@ -27,6 +27,11 @@ var ownHelp = map[string]map[string]string{
 	"demo": {},
 }
 
+// ownEnvIgnored are the flags of those commands whose environment
+// variables the command does not read: simulate's key is only ever
+// --password (an exported CONVOX_PASSWORD is most likely a real Rack's).
+var ownEnvIgnored = map[string]map[string]bool{"simulate": {"password": true}}
+
 // helpPrinter prints kong's help, trimmed for the command asked about.
 func helpPrinter(options kong.HelpOptions, ctx *kong.Context) error {
 	selected := ctx.Selected()
@@ -59,6 +64,13 @@ func helpPrinter(options kong.HelpOptions, ctx *kong.Context) error {
 			s.flag.Hidden, s.flag.Help = s.hidden, s.help
 		}
 	}()
+	ignored := ownEnvIgnored[selected.Name]
+	options.ValueFormatter = func(v *kong.Value) string {
+		if ignored[v.Name] {
+			return v.Help
+		}
+		return helpWithEnv(v)
+	}
 	return kong.DefaultHelpPrinter(options, ctx)
 }
 

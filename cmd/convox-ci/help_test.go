@@ -79,3 +79,22 @@ func TestCommandWithoutItsSubcommandListsThem(t *testing.T) {
 	require.Equal(t, 2, res.code)
 	require.Contains(t, res.stderr, "env set [<vars> ...]")
 }
+
+// simulate's key is only ever --password (an exported CONVOX_PASSWORD is
+// most likely a real Rack's, and simulate prints its key): its help names
+// no variable for it, while --app keeps CONVOX_APP, which simulate reads.
+func TestSimulateHelpNamesNoVariableForItsKey(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	res := e.run(t, nil, "simulate", "--help")
+	require.Equal(t, 0, res.code, res.stderr)
+	_, rest, ok := strings.Cut(res.stdout, "--password=KEY")
+	require.True(t, ok, res.stdout)
+	password, app, ok := strings.Cut(rest, "--app=APP")
+	require.True(t, ok, res.stdout)
+	require.NotContains(t, password, "PASSWORD", "simulate ignores the password variables")
+	require.Contains(t, app, "$CONVOX_APP")
+
+	res = e.run(t, nil, "deploy", "--help")
+	require.Contains(t, res.stdout, "$CONVOX_PASSWORD", "other commands read it")
+}
