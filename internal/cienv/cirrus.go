@@ -1,6 +1,9 @@
 package cienv
 
-import "context"
+import (
+	"context"
+	"strings"
+)
 
 // cirrus reads Cirrus CI.
 type cirrus struct{}
@@ -40,7 +43,12 @@ func (cirrus) Context(ctx context.Context, l Lookuper) (Context, error) {
 	c.set(FieldRepository, v.RepoName, "CIRRUS_REPO_FULL_NAME")
 	c.set(FieldWorkspace, v.WorkingDir, "CIRRUS_WORKING_DIR")
 
-	if c.set(FieldPullRequest, v.PR, "CIRRUS_PR") {
+	c.set(FieldPullRequest, v.PR, "CIRRUS_PR")
+	// CIRRUS_BRANCH is pull/N on a pull request, never a pushed branch.
+	if n, ok := strings.CutPrefix(v.Branch, "pull/"); ok && isDigits(n) {
+		c.set(FieldPullRequest, n, "CIRRUS_BRANCH")
+	}
+	if c.PullRequest != "" {
 		c.set(FieldBranch, v.HeadBranch, "CIRRUS_HEAD_BRANCH")
 		c.set(FieldBaseBranch, v.BaseBranch, "CIRRUS_BASE_BRANCH")
 		return c, nil

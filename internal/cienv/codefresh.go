@@ -51,7 +51,11 @@ func (codefresh) Context(ctx context.Context, l Lookuper) (Context, error) {
 		}
 	}
 
-	if c.set(FieldPullRequest, v.PRNumber, "CF_PULL_REQUEST_NUMBER") {
+	c.set(FieldPullRequest, v.PRNumber, "CF_PULL_REQUEST_NUMBER")
+	if v.PRAction != "" { // only pull request builds have an action
+		c.set(FieldPullRequest, PullRequestUnknown, "CF_PULL_REQUEST_ACTION")
+	}
+	if c.PullRequest != "" {
 		c.set(FieldBranch, v.Branch, "CF_BRANCH")
 		c.set(FieldBaseBranch, v.PRTarget, "CF_PULL_REQUEST_TARGET")
 		if isTrue(v.PRIsFork) || isFalse(v.PRIsFork) { // anything else answers nothing

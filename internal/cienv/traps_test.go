@@ -735,6 +735,17 @@ func TestTraps(t *testing.T) {
 				"CF_PULL_REQUEST_TARGET": "main", "CF_REVISION": "abc"},
 			want: summary{Provider: "codefresh", Branch: "feature", BaseBranch: "main", PullRequest: "9", Commit: "abc", Fork: true},
 		},
+		// A pull request is recognised first, always: from any variable that
+		// only a pull request build has.
+		"codefresh pull request action without a number is still a pull request": {
+			env: map[string]string{"CF_BUILD_ID": "1", "CF_BRANCH": "master", "CF_PULL_REQUEST_ACTION": "opened",
+				"CF_PULL_REQUEST_TARGET": "main", "CF_REVISION": "abc"},
+			want: summary{Provider: "codefresh", Branch: "master", BaseBranch: "main", PullRequest: PullRequestUnknown, Commit: "abc", Fork: true},
+		},
+		"cirrus branch pull/N without CIRRUS_PR is pull request N": {
+			env:  map[string]string{"CIRRUS_CI": "true", "CIRRUS_BRANCH": "pull/10", "CIRRUS_CHANGE_IN_REPO": "abc"},
+			want: summary{Provider: "cirrus", PullRequest: "10", Commit: "abc", Fork: true},
+		},
 		"cirrus pull request does not report CIRRUS_BRANCH pull/N": {
 			env: map[string]string{"CIRRUS_CI": "true", "CIRRUS_BRANCH": "pull/10", "CIRRUS_PR": "10", "CIRRUS_HEAD_BRANCH": "feature",
 				"CIRRUS_BASE_BRANCH": "master", "CIRRUS_CHANGE_IN_REPO": "abc"},
