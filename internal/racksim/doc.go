@@ -44,8 +44,8 @@
 // known path with another method); errors are "<message>\n" text/plain, or
 // {"error":"<message>"} when Accept names application/json; JSON is indented
 // two spaces with a trailing newline; actions answer "ok\n". Websockets are
-// served by a small hand-written RFC 6455 implementation so that the framing
-// is the real one: the 101 answer carries only Connection, Upgrade and
+// served through gorilla/websocket with the real Rack's upgrader (convox/stdapi),
+// so the framing is the real one: the 101 answer carries only Connection, Upgrade and
 // Sec-WebSocket-Accept, errors (including a bad password) arrive after the
 // upgrade as an "ERROR: <message>\n" text frame, every stream ends with an
 // empty binary frame, the server never sends a close frame, never answers a

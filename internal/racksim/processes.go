@@ -221,8 +221,8 @@ func (s *Server) processExec(c *call) error {
 	var stdin []byte
 	if v, _, _ := parseBool(c.r.Header.Get("Disable-Stdin")); !v {
 		for {
-			op, data, err := c.ws.ReadMessage()
-			if errors.Is(err, io.EOF) || (err == nil && op == opBinary) {
+			binary, data, err := c.ws.ReadMessage()
+			if errors.Is(err, io.EOF) || (err == nil && binary) {
 				break
 			}
 			if err != nil {

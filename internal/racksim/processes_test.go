@@ -1,7 +1,9 @@
 package racksim
 
 import (
+	"context"
 	"fmt"
+	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
@@ -9,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
 	"github.com/convox-ci/convox-ci/internal/rack"
 	"github.com/stretchr/testify/require"
 )
@@ -185,4 +188,42 @@ func TestCutStream(t *testing.T) {
 	whole := h.ws("/apps/myapp/processes/"+p.ID+"/exec", map[string]string{"Command": "x"}, nil)
 	require.True(t, whole.ended, "only the next stream is cut")
 	require.Equal(t, []string{"one\n", "two\n", rack.ExitMarker + "0\n"}, whole.texts)
+}
+
+// While an exec reads stdin, the Rack's gorilla handlers answer a ping with
+// a pong; the stream then ends with the empty binary frame, no close frame.
+func TestExecAnswersPingsWhileReadingStdin(t *testing.T) {
+	h := newHarness(t, Options{Apps: []string{"myapp"}})
+	h.sim.OnExec(func(_, _, _ string, stdin []byte) (string, int) { return string(stdin), 0 })
+	p := startProcess(t, h, "myapp", "web", "sleep 3600")
+	h.waitJSON("/apps/myapp/processes/"+p.ID, "status", rack.ProcessRunning)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	hdr := http.Header{"Authorization": {"Basic " + basic("convox", testPassword)}, "Command": {"cat"}}
+	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(h.srv.URL, "http")+"/apps/myapp/processes/"+p.ID+"/exec", &websocket.DialOptions{HTTPHeader: hdr})
+	require.NoError(t, err)
+	defer conn.CloseNow()
+	require.NoError(t, conn.Write(ctx, websocket.MessageText, []byte("hello\n")))
+
+	frames := make(chan []byte, 8)
+	go func() { // a reader is what lets the client see the pong
+		defer close(frames)
+		for {
+			typ, data, err := conn.Read(ctx)
+			if err != nil {
+				return
+			}
+			if typ == websocket.MessageBinary {
+				frames <- nil
+				continue
+			}
+			frames <- data
+		}
+	}()
+	require.NoError(t, conn.Ping(ctx), "the server answers a ping while it reads stdin")
+	require.NoError(t, conn.Write(ctx, websocket.MessageBinary, nil))
+	require.Equal(t, "hello\n", string(<-frames))
+	require.Equal(t, rack.ExitMarker+"0\n", string(<-frames))
+	require.Nil(t, <-frames, "the empty binary end frame")
 }

@@ -271,15 +271,14 @@ func writeAuthError(w http.ResponseWriter, r *http.Request, err error) {
 func (s *Server) serveSocket(c *call, rt *route, authErr error) {
 	ws, err := upgrade(c.w, c.r)
 	if err != nil {
-		c.w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		c.w.WriteHeader(http.StatusBadRequest)
+		// gorilla has answered with an HTTP error; stdapi adds the reason
 		_, _ = c.w.Write([]byte("ERROR: " + err.Error() + "\n"))
 		return
 	}
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
-		_ = ws.conn.Close()
+		ws.close()
 		return
 	}
 	s.conns[ws] = struct{}{}

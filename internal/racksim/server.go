@@ -175,7 +175,7 @@ func (s *Server) Close() {
 	s.closed = true
 	close(s.done)
 	for c := range s.conns {
-		_ = c.conn.Close()
+		c.close()
 	}
 	s.mu.Unlock()
 	s.wg.Wait()
