@@ -174,6 +174,9 @@ func (c *envSetCmd) assignments(env lookupEnv) ([]steps.EnvVar, error) {
 		if !ok {
 			return nil, usagef("--from-env %s: the variable is not set in this environment", k)
 		}
+		if strings.ContainsAny(v, "\r\n") {
+			return nil, usagef("--from-env %s: the value has a line break: Convox environment values are single lines (store it on one line, e.g. base64-encoded)", k)
+		}
 		vars = append(vars, steps.EnvVar{Key: k, Value: v})
 	}
 	if len(vars) == 0 {

@@ -301,21 +301,34 @@ func TestRulesFileVariablesAreSecretBeforeAnyStepRuns(t *testing.T) {
 	require.Contains(t, readFile(t, output), "target=staging\n")
 }
 
-// A multi-line value (--from-env of a key file) is announced to GitHub one
-// line at a time, and no line of it shows, even when the Rack's answer
-// quotes it back.
+// A multi-line value (a key file in a build arg's ${VAR}) is announced to
+// GitHub one line at a time before anything runs, and no line of it shows.
+// The same value through --from-env is refused: env values are single lines.
 func TestMultiLineSecretIsMaskedLineByLine(t *testing.T) {
 	t.Parallel()
-	rk := newRack(t, racksim.Options{})
-	rk.set("GITHUB_ACTIONS", "true")
+	rk := consoleRack(t)
+	dir := appDir(t)
+	rules := "app: myapp\ntargets:\n  staging:\n    branches: [master]\n    rack: org/staging\n    steps:\n" +
+		"      - build: {build_args: {TLS_KEY: \"${TLS_KEY}\"}}\n"
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "convox-ci.yml"), []byte(rules), 0o644))
+	rk.set("CONVOX_CI_CONFIG", filepath.Join(dir, "convox-ci.yml"))
+	github(t, rk, "refs/heads/master")
 	rk.set("CONVOX_CI_LOG_LEVEL", "trace")
 	rk.set("TLS_KEY", multiLineKey)
-	res := rk.run(t, nil, "env", "set", "--from-env", "TLS_KEY", "--replace")
+	res := rk.run(t, nil, "ci", dir)
+	require.Equal(t, 0, res.code, res.stderr)
+	started := strings.Index(res.stderr, "step started")
 	for _, line := range strings.Split(multiLineKey, "\n") {
-		require.Contains(t, res.stderr, "::add-mask::"+line+"\n")
+		mask := strings.Index(res.stderr, "::add-mask::"+line+"\n")
+		require.True(t, mask >= 0 && mask < started, "%q is masked, on a line of its own, before anything runs", line)
 	}
 	requireNoForm(t, "stderr", res.stderr, multiLineKey)
 	requireNoForm(t, "stdout", res.stdout, multiLineKey)
+
+	env := rk.run(t, nil, "env", "set", "--from-env", "TLS_KEY", "--replace", "--app", testApp, "--rack", "org/staging")
+	require.Equal(t, 2, env.code, env.stderr)
+	require.Contains(t, env.stderr, "--from-env TLS_KEY: the value has a line break")
+	requireNoForm(t, "stderr", env.stderr, multiLineKey)
 }
 
 // A key that an import's own host carries (host: ${STAGING_HOST}) is a
