@@ -106,6 +106,17 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdin 
 	for _, o := range resolver.overrides {
 		rt.log.Info().Str("input", o.input).Str("over", o.ambient).Msg("the step's input overrides the environment")
 	}
+	// RACK_URL wins over CONVOX_HOST, but exported for the whole job it is
+	// ambient: a host the step's input or the command line gives wins.
+	if from, ok := rt.fromEnv["rack-url"]; ok && !isInput(from) && cli.Host != "" {
+		if by, ok := rt.fromEnv["host"]; !ok || isInput(by) {
+			if !ok {
+				by = "--host"
+			}
+			rt.log.Info().Str("input", by).Str("over", from).Msg("the step's input overrides the environment")
+			cli.RackURL = ""
+		}
+	}
 	start := time.Now()
 	if cli.Timeout > 0 && kctx.Command() != "simulate" { // a server runs until interrupted
 		var cancel context.CancelFunc

@@ -31,7 +31,7 @@ type Globals struct {
 	Password           string           `help:"Rack API key, or a Console deploy key." envs:"CONVOX_PASSWORD,INPUT_PASSWORD,PLUGIN_PASSWORD" placeholder:"KEY" group:"rack"`
 	Rack               string           `short:"r" placeholder:"RACK" help:"Rack name; org/rack selects a Rack through Console." envs:"CONVOX_RACK,INPUT_RACK,PLUGIN_RACK" group:"rack"`
 	App                []string         `short:"a" sep:"none" help:"App name." envs:"CONVOX_APP,INPUT_APP,PLUGIN_APP" placeholder:"APP" group:"rack"`
-	RackURL            string           `name:"rack-url" help:"A Rack URL with credentials, as the v3 CLI takes it (https://convox:KEY@host); wins over --host." envs:"RACK_URL" placeholder:"URL" group:"rack"`
+	RackURL            string           `name:"rack-url" help:"A Rack URL with credentials, as the v3 CLI takes it (https://convox:KEY@host); wins over --host at the same level (an exported RACK_URL gives way to a host the step's input or the command line gives)." envs:"RACK_URL" placeholder:"URL" group:"rack"`
 	CAFile             string           `name:"ca-file" help:"PEM file of CAs to trust for the Rack's certificate." envs:"CONVOX_CA_FILE,INPUT_CA_FILE,PLUGIN_CA_FILE" placeholder:"FILE" group:"rack"`
 	InsecureSkipVerify bool             `name:"insecure-skip-verify" help:"Do not verify the Rack's TLS certificate (dangerous)." envs:"CONVOX_INSECURE_SKIP_VERIFY,INPUT_INSECURE_SKIP_VERIFY,PLUGIN_INSECURE_SKIP_VERIFY" group:"rack"`
 	Config             string           `help:"Rules file." default:"convox-ci.yml" envs:"CONVOX_CI_CONFIG,INPUT_CONFIG,PLUGIN_CONFIG" type:"path" group:"run"`

@@ -356,6 +356,63 @@ func TestRackURLCarriesTheCredentials(t *testing.T) {
 	}
 }
 
+// RACK_URL exported for the whole job (as v3 CLI users set it) is ambient:
+// a host the step's input (GitHub's with:, Drone's settings:) or the
+// command line gives is more specific and wins, as every input wins over
+// its CONVOX_* variable; the ambient Rack receives nothing. Given at the
+// same level, RACK_URL still wins over CONVOX_HOST.
+func TestAStepsHostWinsOverAnAmbientRackURL(t *testing.T) {
+	t.Parallel()
+	var hits atomic.Int64
+	ambient := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.WriteHeader(http.StatusTeapot)
+	}))
+	t.Cleanup(ambient.Close)
+	ambientURL := strings.Replace(ambient.URL, "http://", "http://convox:"+testPassword+"@", 1)
+	for name, given := range map[string]struct {
+		env  map[string]string
+		args []string
+	}{
+		"GitHub inputs":  {env: map[string]string{"INPUT_HOST": "rack", "INPUT_PASSWORD": testPassword}},
+		"Drone settings": {env: map[string]string{"PLUGIN_HOST": "rack", "PLUGIN_PASSWORD": testPassword}},
+		"flags":          {args: []string{"--host", "rack", "--password", testPassword}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			rk := newRack(t, racksim.Options{})
+			url := rk.url
+			rk.set("CONVOX_HOST", "")
+			rk.set("CONVOX_PASSWORD", "")
+			rk.set("RACK_URL", ambientURL)
+			for k, v := range given.env {
+				if v == "rack" {
+					v = url
+				}
+				rk.set(k, v)
+			}
+			args := []string{"deploy", "--id", appDir(t)}
+			for _, a := range given.args {
+				if a == "rack" {
+					a = url
+				}
+				args = append(args, a)
+			}
+			res := rk.run(t, nil, args...)
+			require.Equal(t, 0, res.code, res.stderr)
+			require.Equal(t, rk.sim.Rack("").Builds(testApp)[0].Release, res.stdout, "the step's Rack was deployed to")
+			require.Contains(t, res.stderr, `"over":"RACK_URL"`, "the log says the ambient RACK_URL was overridden")
+		})
+	}
+	require.Zero(t, hits.Load(), "the ambient RACK_URL's Rack received requests")
+
+	rk := newRack(t, racksim.Options{})
+	rk.set("CONVOX_HOST", ambient.URL) // ambient too: RACK_URL wins over it
+	rk.set("RACK_URL", strings.Replace(rk.url, "http://", "http://convox:"+testPassword+"@", 1))
+	res := rk.run(t, nil, "deploy", "--id", appDir(t))
+	require.Equal(t, 0, res.code, res.stderr)
+	require.Zero(t, hits.Load(), "CONVOX_HOST's Rack received requests")
+}
+
 func TestHostURLWithTheKeyWorksAndKeepsItSecret(t *testing.T) {
 	t.Parallel()
 	rk := newRack(t, racksim.Options{})
