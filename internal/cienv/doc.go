@@ -28,8 +28,9 @@
 //     refs/ is dropped.
 //   - Jenkins' GIT_BRANCH loses its remote only when remote-qualified:
 //     "origin/x", "remotes/<remote>/x", "refs/remotes/<remote>/x";
-//     "refs/tags/X" is tag X, and "origin/tags/X" is tag X when git finds
-//     that tag at HEAD (or cannot be asked), else branch "tags/X".
+//     "refs/tags/X" is tag X, and "<remote>/tags/X" is tag X when git finds
+//     that tag at HEAD (or cannot be asked), else that branch; a
+//     GIT_LOCAL_BRANCH named after the tag is no branch.
 //   - git fills only what the CI left empty: the commit, and, when the CI
 //     named no branch, tag or pull request, the checked-out branch or, on a
 //     detached HEAD, the highest-version tag at HEAD. When the CI's event
@@ -38,5 +39,9 @@
 //     only reads); its errors leave values unknown and their reason in
 //     GitError.
 //   - Overrides (CONVOX_CI_BRANCH, --tag, ...) replace what the CI says
-//     about the ref, or the commit, on any CI (DetectWith).
+//     about the ref, or the commit, on any CI (DetectWith), except a pull
+//     request the CI reports from a fork (or cannot say is not): that stays
+//     one. An override that is not a value of its kind is an OverrideError.
+//   - A CI's marker alone may be a leftover: GitHub needs GITHUB_RUN_ID
+//     beside GITHUB_ACTIONS, Jenkins BUILD_ID beside JENKINS_URL.
 package cienv
