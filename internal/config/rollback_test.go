@@ -35,3 +35,30 @@ targets:
 `), lookup)
 	require.ErrorContains(t, err, "promote has nothing to promote: the rollback step at line 7 already promoted the last release")
 }
+
+// A rollback's release from a ${VAR} the environment lacks waits on the
+// target, as every ${VAR} in a target does: not "release is empty" for the
+// whole file (plan could not preview it; ci failed every build, matched or
+// not). Written empty, it is a mistake in the file.
+func TestRollbackReleaseFromAMissingVariableWaitsOnTheTarget(t *testing.T) {
+	f, err := Parse("convox-ci.yml", []byte(`app: a
+targets:
+  undo:
+    branches: [undo]
+    rack: org/production
+    steps:
+      - rollback: {release: "${UNDO_TO}"}
+`), func(string) (string, bool) { return "", false })
+	require.NoError(t, err)
+	require.ErrorContains(t, f.Targets[0].Err(), "convox-ci.yml:7:30: environment variable UNDO_TO (for ${UNDO_TO}) is not set")
+
+	_, err = Parse("convox-ci.yml", []byte(`app: a
+targets:
+  undo:
+    branches: [undo]
+    rack: org/production
+    steps:
+      - rollback: {release: ""}
+`), nil)
+	require.ErrorContains(t, err, "release is empty")
+}

@@ -162,7 +162,9 @@ func (l *loader) step(n ast.Node, t *Target) (Step, *Error) {
 		e = l.buildStep(&s, fields)
 	case KindRollback:
 		if en, ok := fields["release"]; ok {
-			if s.Release, e = l.str(en, "release", true); e == nil && s.Release == "" {
+			raw, _ := scalarText(unwrapQuiet(en.val))
+			// Empty as written; a ${VAR} the environment lacks waits on the target.
+			if s.Release, e = l.str(en, "release", true); e == nil && s.Release == "" && !strings.Contains(raw, "${") {
 				e = l.errf(en.val, "write release: RXXXXXXXXXX, or drop it to roll back to the previous build", "release is empty")
 			}
 		}
