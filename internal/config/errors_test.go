@@ -322,6 +322,12 @@ func TestParseErrors(t *testing.T) {
 			msg: `target "staging" has no steps`,
 			fix: "add at least one step",
 		},
+		"service from a variable": {
+			data: yml("app: a", "targets:", "  staging:", "    branches: [master]", "    rack: org/staging", "    steps:", "      - deploy", "      - run: {service: \"${SERVICE}\", command: bin/migrate}"),
+			line: 8, col: 24,
+			msg: `service "${SERVICE}" is not a service name`,
+			fix: "write the service's name as in convox.yml",
+		},
 		"rack with a space": {
 			data: yml("app: a", "targets:", "  staging:", "    branches: [master]", "    rack: org staging", "    steps: [deploy]"),
 			line: 5, col: 11,

@@ -227,6 +227,9 @@ func (l *loader) runStep(s *Step, head entry, fields map[string]entry) *Error {
 	if s.Service == "" || strings.ContainsAny(s.Service, " \t\r\n") {
 		return l.errf(en.val, "write the service's name as in convox.yml, e.g. service: web", "service %q is not a service name", short(s.Service))
 	}
+	if strings.Contains(s.Service, "${") { // taken as written, it would reach the Rack after the build
+		return l.errf(en.val, "write the service's name as in convox.yml, e.g. service: web (a ${VAR} is not expanded in service)", "service %q is not a service name", short(s.Service))
+	}
 	en, ok = fields["command"]
 	if !ok {
 		return l.missing(head, KindRun, "command")
