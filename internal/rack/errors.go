@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"regexp"
 	"strings"
@@ -203,7 +204,10 @@ func errorMessage(status int, contentType string, body []byte, r Redactor) strin
 	if isHTML(contentType, t) {
 		s := fmt.Sprintf("response status %d with an HTML page", status)
 		if m := htmlTitle.FindSubmatch(t); m != nil {
-			if title := strings.Join(strings.Fields(string(m[1])), " "); title != "" {
+			// Redacted before its white space is tidied: a secret holding
+			// a tab or a run of spaces would no longer be recognised.
+			raw := r.Truncate(string(m[1]), math.MaxInt) // redacts only
+			if title := strings.Join(strings.Fields(raw), " "); title != "" {
 				s += fmt.Sprintf(" titled %q", r.Truncate(title, 100))
 			}
 		}

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
+	"html"
 	"net/url"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/rs/zerolog"
@@ -166,8 +169,21 @@ func encodings(v string) []string {
 		forms = append(forms, inner(strings.TrimSuffix(buf.String(), "\n")))
 	}
 	forms = append(forms, zerologEscaped(v), inner(strconv.Quote(v)), inner(strconv.QuoteToASCII(v)))
-	forms = append(forms, url.QueryEscape(v), url.PathEscape(v), (&url.URL{Path: v}).EscapedPath(),
-		strings.TrimPrefix(url.UserPassword("convox", v).String(), "convox:"))
+	// JSON as other servers write it: every non-ASCII character as \uXXXX
+	// (Python's json.dumps), in upper-case hex too, and with / as \/ (PHP).
+	for _, upper := range []bool{false, true} {
+		a := asciiJSON(v, upper)
+		forms = append(forms, a, strings.ReplaceAll(a, "/", `\/`))
+	}
+	for _, u := range []string{url.QueryEscape(v), url.PathEscape(v), (&url.URL{Path: v}).EscapedPath(),
+		strings.TrimPrefix(url.UserPassword("convox", v).String(), "convox:")} {
+		forms = append(forms, u, lowerHex(u)) // %3C and %3c (.NET's UrlEncode) are the same escape
+	}
+	// HTML-escaped: Go's html.EscapeString, Python's html.escape, PHP's
+	// htmlspecialchars.
+	forms = append(forms, html.EscapeString(v),
+		strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#x27;").Replace(v),
+		strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#039;").Replace(v))
 	for _, b := range []string{v, "convox:" + v} {
 		forms = append(forms,
 			base64.StdEncoding.EncodeToString([]byte(b)),
@@ -176,6 +192,60 @@ func encodings(v string) []string {
 			base64.RawURLEncoding.EncodeToString([]byte(b)))
 	}
 	return forms
+}
+
+// asciiJSON is v inside a JSON string written in ASCII only: " and \
+// escaped, \b \f \n \r \t as such, every other control character and
+// every non-ASCII character as \uXXXX (a surrogate pair above U+FFFF).
+func asciiJSON(v string, upper bool) string {
+	hex := "\\u%04x"
+	if upper {
+		hex = "\\u%04X"
+	}
+	var b strings.Builder
+	for _, r := range v {
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r == '\b':
+			b.WriteString(`\b`)
+		case r == '\f':
+			b.WriteString(`\f`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r < 0x20 || (r > 0x7e && r < 0x10000):
+			fmt.Fprintf(&b, hex, r)
+		case r >= 0x10000:
+			r1, r2 := utf16.EncodeRune(r)
+			fmt.Fprintf(&b, hex+hex, r1, r2)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// lowerHex is a URL-encoded text with its %XX escapes in lower case.
+func lowerHex(s string) string {
+	b := []byte(s)
+	for i := 0; i+2 < len(b); i++ {
+		if b[i] == '%' {
+			b[i+1], b[i+2] = lowerASCII(b[i+1]), lowerASCII(b[i+2])
+		}
+	}
+	return string(b)
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }
 
 // zerologEscaped is v as zerolog writes it inside a JSON string.
