@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -251,4 +253,96 @@ func TestGitHubStdoutStaysData(t *testing.T) {
 	imported := rk.run(t, strings.NewReader(exported.stdout), "builds", "import", "-r", "org/production", "--id")
 	require.Equal(t, 0, imported.code, imported.stderr)
 	require.Regexp(t, `^R[A-Z]{10}$`, imported.stdout)
+}
+
+// orbCommandEnv is the PARAM_* environment CircleCI hands the orb
+// command's script (orbs/src/commands/NAME.yml): each parameter the given
+// value, else its default, else "".
+func orbCommandEnv(t *testing.T, file string, with map[string]string) map[string]string {
+	t.Helper()
+	var cmd struct {
+		Parameters map[string]struct {
+			Default any `yaml:"default"`
+		} `yaml:"parameters"`
+		Steps []struct {
+			Run struct {
+				Environment map[string]string `yaml:"environment"`
+			} `yaml:"run"`
+		} `yaml:"steps"`
+	}
+	require.NoError(t, yaml.Unmarshal([]byte(readFile(t, file)), &cmd))
+	require.Len(t, cmd.Steps, 1, file)
+	value := func(name string) string {
+		if v, ok := with[name]; ok {
+			return v
+		}
+		p, ok := cmd.Parameters[name]
+		require.True(t, ok, "%s has no parameter %q", file, name)
+		if p.Default == nil {
+			return ""
+		}
+		return fmt.Sprint(p.Default)
+	}
+	param := regexp.MustCompile(`<< *parameters\.([a-z_]+) *>>`)
+	env := map[string]string{}
+	for k, v := range cmd.Steps[0].Run.Environment {
+		env[k] = param.ReplaceAllStringFunc(v, func(m string) string { return value(param.FindStringSubmatch(m)[1]) })
+	}
+	return env
+}
+
+// A CircleCI project sets convox-ci's settings once, in its environment or
+// a context (CONVOX_CI_TIMEOUT, CONVOX_CI_CONFIG): an orb command whose
+// parameters are left at their defaults passes nothing that overrides
+// them, as no action.yml input default does. (A project's invalid
+// CONVOX_CI_TIMEOUT is refused, naming it, only if it is read.)
+func TestCircleCIOrbDefaultsLeaveTheProjectsSettings(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("bash is not installed")
+	}
+	script, err := filepath.Abs("../../orbs/src/scripts/convox-ci.sh")
+	require.NoError(t, err)
+	rk := consoleRack(t)
+	dir := repo(t, rk)
+	rules := filepath.Join(dir, "convox-ci.yml")
+	custom := filepath.Join(dir, "deploy", "rules.yml")
+	require.NoError(t, os.MkdirAll(filepath.Dir(custom), 0o755))
+	require.NoError(t, os.Rename(rules, custom))
+	shim := filepath.Join(t.TempDir(), "convox-ci")
+	require.NoError(t, os.WriteFile(shim, []byte("#!/bin/sh\nexec "+os.Args[0]+" \"$@\"\n"), 0o755))
+	project := map[string]string{
+		"CIRCLECI": "true", "CIRCLE_BRANCH": "master", "CIRCLE_SHA1": testSha, "CONVOX_CI_BIN": shim,
+		"CONVOX_HOST": rk.url, "CONVOX_PASSWORD": testPassword, "CONVOX_RACK": "org/staging", "CONVOX_APP": testApp,
+		"CONVOX_RELEASE_ID": "RABCDEFGHIJ",
+	}
+	run := func(file string, with, env map[string]string) result {
+		all := orbCommandEnv(t, file, with)
+		for k, v := range project {
+			all[k] = v
+		}
+		for k, v := range env {
+			all[k] = v
+		}
+		return rk.runProcess(t, dir, all, "bash", script)
+	}
+
+	commands, err := filepath.Glob("../../orbs/src/commands/*.yml")
+	require.NoError(t, err)
+	checked := 0
+	for _, file := range commands {
+		if !strings.Contains(readFile(t, file), "scripts/convox-ci.sh") {
+			continue // install
+		}
+		checked++
+		res := run(file, map[string]string{"service": "web", "command": "bin/migrate", "plan_only": "true"}, map[string]string{"CONVOX_CI_TIMEOUT": "soon"})
+		require.Equal(t, 2, res.code, "%s: the project's CONVOX_CI_TIMEOUT was not read: %s", file, res.stderr)
+		require.Contains(t, res.stderr, "$CONVOX_CI_TIMEOUT", file)
+	}
+	require.NotZero(t, checked)
+	require.Empty(t, rk.sim.Requests(), "nothing was sent")
+
+	res := run("../../orbs/src/commands/ci.yml", map[string]string{"plan_only": "true"}, map[string]string{"CONVOX_CI_CONFIG": custom})
+	require.Equal(t, 0, res.code, res.stderr)
+	require.Contains(t, res.stdout, "Rules:        "+custom, "the project's CONVOX_CI_CONFIG holds")
 }
