@@ -149,6 +149,10 @@ func New(cfg Config) (*Client, error) {
 	c.http = c.newRetryClient(cfg, tlsConf)
 	wsTransport := newTransport(tlsConf)
 	wsTransport.DisableCompression = true
+	// Each handshake on its own connection: Go's transport silently re-sends
+	// a bodiless GET that fails on a reused connection, and a re-sent exec
+	// handshake would run the command twice.
+	wsTransport.DisableKeepAlives = true
 	c.ws = &http.Client{Transport: &logTransport{next: wsTransport, log: &c.log}, CheckRedirect: checkRedirect}
 	return c, nil
 }

@@ -314,3 +314,50 @@ func TestExecHandshakeRetriedOnlyWhenRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestExecHandshakeNeverResentByTheTransport: after a 429 the next exec
+// handshake must not go over the kept-alive connection, where Go's
+// transport re-sends a bodiless GET by itself when the connection drops
+// before the answer. The server starts the command on every handshake it
+// reads and then drops the connection: the command must start once, and
+// each connection must carry one handshake.
+func TestExecHandshakeNeverResentByTheTransport(t *testing.T) {
+	var (
+		mu       sync.Mutex
+		perConn  = map[string]int{}
+		requests int
+		starts   int
+	)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		requests++
+		first := requests == 1
+		perConn[r.RemoteAddr]++
+		if !first {
+			starts++ // the Rack runs the command, then the connection drops
+		}
+		mu.Unlock()
+		if first {
+			w.Header().Set("Retry-After", "0")
+			http.Error(w, "Too Many Requests", http.StatusTooManyRequests)
+			return
+		}
+		hj, ok := w.(http.Hijacker)
+		require.True(t, ok)
+		conn, _, err := hj.Hijack()
+		if err == nil {
+			conn.Close()
+		}
+	}))
+	defer srv.Close()
+	c, err := New(Config{Host: srv.URL, Password: "pw-123456", RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond})
+	require.NoError(t, err)
+	_, err = c.ProcessExec(context.Background(), "app", "pid", "bin/migrate", ExecOptions{}, nil, io.Discard)
+	require.Error(t, err, "the handshake's answer was lost")
+	mu.Lock()
+	defer mu.Unlock()
+	require.Equal(t, 1, starts, "the exec handshake reached the Rack %d times after the 429", starts)
+	for addr, n := range perConn {
+		require.Equal(t, 1, n, "connection %s carried %d handshakes", addr, n)
+	}
+}
