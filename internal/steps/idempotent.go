@@ -18,7 +18,10 @@ import (
 // Creation calls (build, env release, promotion, run process, import) are
 // never blindly repeated (README, Reliability). When the client
 // reports an ambiguous failure (rack.ErrAmbiguous: the request went out and
-// its answer was lost), the step first looks for what it may have created:
+// its answer was lost), the step first looks for what it may have created,
+// and keeps looking (0.3 s, then doubling, for up to 30 s or until the
+// deadline) before it creates again: a gateway may answer 502 or 504 while
+// the Rack is still working and carries the request out seconds later.
 //
 //   - builds and env releases carry a marker at the end of their
 //     description, " [convox-ci:<12 hex>]" (MarkerPrefix), unique per step
@@ -52,9 +55,19 @@ const maxCreateAttempts = 4
 // lookupLimit is how many of the newest builds or releases a lookup reads.
 const lookupLimit = 20
 
-// ambiguityPause is the wait before looking up what an ambiguous call may
-// have created, and (growing) before creating again.
+// ambiguityPause is the first wait before looking up what an ambiguous call
+// may have created; the waits between lookups double from it.
 var ambiguityPause = 300 * time.Millisecond
+
+// lookupWindow is how long the lookups go on (or until the deadline, if
+// sooner) before the step concludes that nothing was created: a gateway
+// answers 502 or 504 while the Rack may still be working on the request
+// and carry it out seconds later.
+var lookupWindow = 30 * time.Second
+
+// errNoLookup is what a find returns when it has no way to look: the step
+// creates again at once rather than waiting for nothing.
+var errNoLookup = errors.New("no lookup possible")
 
 // newMarker returns a fresh "convox-ci:<12 hex>".
 func newMarker() (string, error) {
@@ -91,9 +104,10 @@ func pause(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// createOnce runs create; after an ambiguous failure it runs find, and
-// continues with what find found, or creates again when find is sure there
-// is nothing (up to maxCreateAttempts). A failed lookup ends it.
+// createOnce runs create; after an ambiguous failure it looks for what the
+// call may have created (find, repeated with backoff for lookupWindow), and
+// continues with what it found, or creates again when nothing appeared (up
+// to maxCreateAttempts). A failed lookup ends it: the outcome is unknown.
 func createOnce[T any](ctx context.Context, st *pipeline.State, what string, create func() (T, error), find func() (T, bool, error)) (T, error) {
 	var zero T
 	for attempt := 1; ; attempt++ {
@@ -102,23 +116,47 @@ func createOnce[T any](ctx context.Context, st *pipeline.State, what string, cre
 			return v, err
 		}
 		st.Log.Warn().Int("attempt", attempt).Err(err).Msgf("the answer to %s was lost; looking it up before creating it again", what)
-		if perr := pause(ctx, ambiguityPause); perr != nil {
-			return zero, err
-		}
-		found, ok, ferr := find()
+		found, ok, ferr := lookFor(ctx, st, what, find)
 		switch {
+		case errors.Is(ferr, errNoLookup):
+		case ferr != nil && ctx.Err() != nil:
+			return zero, fmt.Errorf("%s: %w; it had not appeared when the deadline came, so whether it was created is unknown: %w", what, err, ctx.Err())
 		case ferr != nil:
 			return zero, fmt.Errorf("%s: %w; looking it up failed, so whether it was created is unknown: %v", what, err, ferr)
 		case ok:
 			st.Log.Info().Int("attempt", attempt).Msgf("found it: %s succeeded despite the lost answer", what)
 			return found, nil
-		case attempt >= maxCreateAttempts:
+		}
+		if attempt >= maxCreateAttempts {
 			return zero, fmt.Errorf("%s: %w (gave up after %d attempts, each checked not to have created anything)", what, err, attempt)
 		}
 		st.Log.Info().Int("attempt", attempt).Msgf("not found: %s did not happen; sending it again", what)
-		if perr := pause(ctx, time.Duration(attempt)*ambiguityPause); perr != nil {
-			return zero, err
+	}
+}
+
+// lookFor runs find after ambiguityPause, then again at doubling intervals
+// until it finds something, fails, or lookupWindow (or the deadline) ends:
+// a Rack that got the request may still be carrying it out.
+func lookFor[T any](ctx context.Context, st *pipeline.State, what string, find func() (T, bool, error)) (T, bool, error) {
+	var zero T
+	end := time.Now().Add(lookupWindow)
+	if dl, ok := ctx.Deadline(); ok && dl.Before(end) {
+		end = dl
+	}
+	wait := ambiguityPause
+	for looks := 1; ; looks++ {
+		if err := pause(ctx, min(wait, max(time.Until(end), 0))); err != nil {
+			return zero, false, err
 		}
+		v, ok, err := find()
+		if err != nil || ok {
+			return v, ok, err
+		}
+		if !time.Now().Before(end) {
+			return zero, false, nil
+		}
+		st.Log.Debug().Int("looks", looks).Msgf("%s: not found yet; looking again", what)
+		wait *= 2
 	}
 }
 
@@ -257,7 +295,7 @@ func startProcess(ctx context.Context, st *pipeline.State, service string, opts 
 		func() (*rack.Process, bool, error) {
 			if listErr != nil {
 				st.Log.Warn().Err(listErr).Msg("the processes could not be listed before the start, so a spare process may run until its lifetime ends")
-				return nil, false, nil
+				return nil, false, errNoLookup
 			}
 			procs, err := st.Rack.ProcessList(ctx, st.App)
 			if err != nil {

@@ -1,6 +1,7 @@
 package steps
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -30,7 +31,10 @@ const (
 	simApp      = "myapp"
 )
 
-func init() { ambiguityPause = 10 * time.Millisecond }
+func init() {
+	ambiguityPause = 10 * time.Millisecond
+	lookupWindow = time.Second
+}
 
 // loss makes matching requests lose their answer: a reset (status 0) or an
 // error status, after the Rack carried the request out (processed) or not.
@@ -38,6 +42,7 @@ type loss struct {
 	method    string
 	match     func(path string) bool
 	processed bool
+	late      time.Duration // processed this long after the answer was lost
 	status    int
 	times     int
 }
@@ -50,6 +55,7 @@ type lossyRack struct {
 	mu    sync.Mutex
 	rules []*loss
 	seen  []string // "METHOD path" of every request, lost or not
+	late  sync.WaitGroup
 }
 
 func newLossyRack(t *testing.T) *lossyRack {
@@ -57,6 +63,7 @@ func newLossyRack(t *testing.T) *lossyRack {
 	l := &lossyRack{}
 	l.sim, l.url = racksimtest.StartBehind(t, racksim.Options{Password: simPassword, Apps: []string{simApp}},
 		func(http.Handler) http.Handler { return l })
+	t.Cleanup(l.late.Wait) // before the Rack closes (cleanups run last first)
 	return l
 }
 
@@ -85,9 +92,22 @@ func (l *lossyRack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		l.sim.ServeHTTP(w, r)
 		return
 	}
-	if rule.processed {
+	switch {
+	case rule.late > 0:
+		// The Rack is still working: it carries the request out after the
+		// gateway has answered.
+		body, _ := io.ReadAll(r.Body)
+		late := r.Clone(context.Background())
+		late.Body = io.NopCloser(bytes.NewReader(body))
+		l.late.Add(1)
+		go func() {
+			defer l.late.Done()
+			time.Sleep(rule.late)
+			l.sim.ServeHTTP(httptest.NewRecorder(), late)
+		}()
+	case rule.processed:
 		l.sim.ServeHTTP(httptest.NewRecorder(), r)
-	} else {
+	default:
 		_, _ = io.Copy(io.Discard, r.Body)
 	}
 	if rule.status != 0 {
@@ -174,6 +194,7 @@ func TestBuildCreateAfterALostAnswer(t *testing.T) {
 		{name: "carried out, then 502: found by its marker", rule: loss{processed: true, status: 502}, wantPosts: 1},
 		{name: "reset before the Rack acted: created again", rule: loss{}, wantPosts: 2},
 		{name: "503 from a proxy: looked up, then created again", rule: loss{status: 503}, wantPosts: 2},
+		{name: "504, carried out later: found by looking again", rule: loss{status: 504, late: 300 * time.Millisecond}, wantPosts: 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			l := newLossyRack(t)
@@ -222,6 +243,7 @@ func TestPromoteAfterALostAnswer(t *testing.T) {
 		{name: "carried out, then reset: the app shows it", rule: loss{processed: true}, wantPosts: 1},
 		{name: "carried out, then 504", rule: loss{processed: true, status: 504}, wantPosts: 1},
 		{name: "502 before the Rack acted: sent again", rule: loss{status: 502}, wantPosts: 2},
+		{name: "502, carried out later: the app shows it in time", rule: loss{status: 502, late: 300 * time.Millisecond}, wantPosts: 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			l := newLossyRack(t)
@@ -265,6 +287,7 @@ func TestEnvReleaseAfterALostAnswer(t *testing.T) {
 	}{
 		{name: "carried out, then reset: found by its marker", rule: loss{processed: true}, wantPosts: 1},
 		{name: "reset before the Rack acted: created again", rule: loss{}, wantPosts: 2},
+		{name: "504, carried out later: found by looking again", rule: loss{status: 504, late: 300 * time.Millisecond}, wantPosts: 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			l := newLossyRack(t)
@@ -304,6 +327,7 @@ func TestRunProcessAfterALostAnswer(t *testing.T) {
 	}{
 		{name: "started, then reset: the new process is used", rule: loss{processed: true}, wantPosts: 1},
 		{name: "reset before the Rack acted: started again", rule: loss{}, wantPosts: 2},
+		{name: "502, started later: the new process is used", rule: loss{status: 502, late: 300 * time.Millisecond}, wantPosts: 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			l := newLossyRack(t)
@@ -431,4 +455,18 @@ func TestEnvDescription(t *testing.T) {
 			require.Equal(t, tc.want, got)
 		})
 	}
+}
+
+func TestLookupsStopAtTheDeadline(t *testing.T) {
+	defer func(w time.Duration) { lookupWindow = w }(lookupWindow)
+	lookupWindow = time.Hour
+	l := newLossyRack(t)
+	l.lose(loss{method: "POST", match: exact("/apps/myapp/builds"), status: 504, times: 1})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	err := pipeline.Run(ctx, l.state(t), []pipeline.Step{Build{Dir: appSource(t)}})
+	require.ErrorIs(t, err, context.DeadlineExceeded, "the deadline ends the lookups (exit 4)")
+	require.ErrorIs(t, err, rack.ErrAmbiguous)
+	require.ErrorContains(t, err, "whether it was created is unknown")
+	require.Equal(t, 1, l.count("POST", exact("/apps/myapp/builds")), "no second create without the time to look")
 }
