@@ -23,7 +23,7 @@ type simulateCmd struct {
 	InsecureHTTP bool          `name:"insecure-http" help:"Serve plain HTTP instead of HTTPS."`
 	Console      bool          `help:"Answer as Console: racks selected by the Rack header (org/rack), deploy-key scope enforced."`
 	Racks        []string      `name:"console-rack" help:"Console mode: racks served (org/rack; repeat the flag or separate with commas)." default:"org/staging,org/production" placeholder:"ORG/RACK"`
-	FaultRate    float64       `name:"fault-rate" help:"Share of requests answered with a fault (429, 502, 503, reset, slow, cut stream), from 0 to 1." placeholder:"0.3"`
+	FaultRate    float64       `name:"fault-rate" help:"Share of requests answered with a fault (429, 502, 503, reset, slow, cut stream, late: 502/504 then carried out), from 0 to 1." placeholder:"0.3"`
 	Seed         int64         `help:"Seed of the fault injection, to replay a run." default:"1" placeholder:"N"`
 	BuildTime    time.Duration `name:"build-duration" help:"How long each build runs on the simulated Rack." default:"300ms"`
 	RolloutTime  time.Duration `name:"rollout-duration" help:"How long each promotion stays updating." default:"300ms"`

@@ -1,6 +1,7 @@
 package racksim
 
 import (
+	"bytes"
 	"context"
 	"hash/fnv"
 	"io"
@@ -35,10 +36,14 @@ const (
 	// FaultCutStream cuts a websocket after its first frame, without the
 	// end-of-stream frame or the exit marker. Websockets only.
 	FaultCutStream FaultKind = "cut-stream"
+	// FaultLate answers 502 or 504 at once, as a gateway that gave up
+	// waiting, and the Rack, still working, carries the request out 0.5 to
+	// 4 s later. Plain requests only.
+	FaultLate FaultKind = "late"
 )
 
 // AllFaultKinds are the kinds used when Faults.Kinds is empty.
-var AllFaultKinds = []FaultKind{FaultTooManyRequests, FaultBadGateway, FaultUnavailable, FaultReset, FaultSlow, FaultCutStream}
+var AllFaultKinds = []FaultKind{FaultTooManyRequests, FaultBadGateway, FaultUnavailable, FaultReset, FaultSlow, FaultCutStream, FaultLate}
 
 // Faults injects failures into a share of the requests, reproducibly.
 //
@@ -65,16 +70,17 @@ type FaultStats struct {
 	Considered int                          // requests received, GET /check and Respond answers aside
 	Faulted    int                          // requests faulted
 	ByKind     map[FaultKind]int            // faults by kind
-	Processed  map[FaultKind]int            // faults whose request the Rack carried out first (502, reset)
+	Processed  map[FaultKind]int            // faults whose request the Rack carried out (502, reset: first; late: after the answer)
 	ByPath     map[string]map[FaultKind]int // faults by route, "METHOD /route/{pattern}" (SOCKET for websockets)
 }
 
 // fault is the decision for one request.
 type fault struct {
 	kind      FaultKind
-	processed bool          // run the handler before failing
-	delay     time.Duration // FaultSlow
+	processed bool          // run the handler before failing (FaultLate: after)
+	delay     time.Duration // FaultSlow; FaultLate: when the Rack acts
 	html      bool          // FaultBadGateway: an HTML page rather than an empty body
+	status    int           // FaultLate: 502 or 504
 }
 
 type cutStreamKey struct{}
@@ -132,7 +138,7 @@ func (s *Server) decideFault(r *http.Request, rackName string) (fault, bool) {
 	route, key := s.faultRoute(r, rackName)
 	var kinds []FaultKind
 	for _, k := range orAll(opts.Kinds) {
-		if k == FaultCutStream && !ws {
+		if k == FaultCutStream && !ws || k == FaultLate && ws {
 			continue
 		}
 		kinds = append(kinds, k)
@@ -161,6 +167,13 @@ func (s *Server) decideFault(r *http.Request, rackName string) (fault, bool) {
 		f.processed = !ws && rng.IntN(2) == 0
 	case FaultReset:
 		f.processed = !ws && rng.IntN(2) == 0
+	case FaultLate:
+		f.processed = true
+		f.delay = 500*time.Millisecond + time.Duration(rng.IntN(3501))*time.Millisecond
+		f.status = http.StatusBadGateway
+		if rng.IntN(2) == 0 {
+			f.status = http.StatusGatewayTimeout
+		}
 	}
 	st := &s.faults.stats
 	st.Faulted++
@@ -210,10 +223,22 @@ func faultPathAllowed(patterns []string, method, path string) bool {
 
 // applyFault answers a request with its fault; serve is the normal answer.
 func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f fault, serve func(http.ResponseWriter, *http.Request)) {
-	if f.processed {
+	if f.processed && f.kind != FaultLate {
 		serve(&lostAnswer{header: http.Header{}}, r) // the Rack acts; its answer is lost
 	}
 	switch f.kind {
+	case FaultLate:
+		// The Rack has the whole request and acts on it after the gateway
+		// gave up: the answer comes first, the change seconds later.
+		body, _ := io.ReadAll(r.Body)
+		late := r.Clone(context.WithoutCancel(r.Context()))
+		late.Body = io.NopCloser(bytes.NewReader(body))
+		s.goBackground(func() {
+			if s.sleep(f.delay) {
+				serve(&lostAnswer{header: http.Header{}}, late)
+			}
+		})
+		http.Error(w, http.StatusText(f.status), f.status)
 	case FaultSlow:
 		if s.sleep(f.delay) {
 			serve(w, r)

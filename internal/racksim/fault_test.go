@@ -237,3 +237,39 @@ func TestSlowFaultDelaysTheAnswer(t *testing.T) {
 	require.Equal(t, 200, h.get("/apps/myapp").status)
 	require.GreaterOrEqual(t, time.Since(start), 200*time.Millisecond, "the delay is at least 200ms")
 }
+
+// A late fault answers 502 or 504 at once; the Rack carries the request out
+// afterwards, as a Rack still working when its gateway gave up.
+func TestLateFaultActsAfterTheAnswer(t *testing.T) {
+	h := newHarness(t, Options{Apps: []string{"myapp"}, Faults: Faults{Rate: 1, Seed: 5, Kinds: []FaultKind{FaultLate}}})
+	before := len(h.sim.Rack("").Releases("myapp"))
+	statuses := map[int]int{}
+	for range 6 {
+		r, err := h.try(req{method: "POST", path: "/apps/myapp/releases", form: url.Values{"env": {"A=1"}}})
+		require.NoError(t, err)
+		statuses[r.status]++
+	}
+	require.Len(t, h.sim.Rack("").Releases("myapp"), before, "nothing done yet when the answers came")
+	for s := range statuses {
+		require.Contains(t, []int{502, 504}, s)
+	}
+	require.Eventually(t, func() bool { return len(h.sim.Rack("").Releases("myapp")) == before+6 },
+		15*time.Second, 50*time.Millisecond, "each was carried out afterwards")
+	st := h.sim.FaultStats()
+	require.Equal(t, 6, st.ByKind[FaultLate])
+	require.Equal(t, 6, st.Processed[FaultLate])
+	for _, r := range h.sim.Requests() {
+		require.True(t, r.FaultProcessed)
+	}
+}
+
+func TestLateFaultOnlyOnPlainRequests(t *testing.T) {
+	h := newHarness(t, Options{Apps: []string{"myapp"}, Faults: Faults{Rate: 1, Seed: 1, Kinds: []FaultKind{FaultLate}}})
+	var pid string
+	for _, p := range h.sim.Rack("").Processes("myapp") {
+		pid = p.ID
+	}
+	res := h.ws("/apps/myapp/processes/"+pid+"/exec", map[string]string{"Command": "bin/migrate"}, nil)
+	require.True(t, res.ended, "a websocket is not faulted by late: %v", res.err)
+	require.Zero(t, h.sim.FaultStats().Faulted)
+}

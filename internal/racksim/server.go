@@ -44,7 +44,8 @@ type Options struct {
 	FollowLimit time.Duration
 	// Logger gets one debug line per request; it never sees the password, headers or forms.
 	Logger zerolog.Logger
-	// Faults injects failures (429, 502, 503, resets, slow answers, cut
+	// Faults injects failures (429, 502, 503, resets, slow answers, late
+	// answers (502/504, then carried out seconds later), cut
 	// streams) into a share of the requests, seeded (see Faults).
 	Faults Faults
 }

@@ -41,8 +41,9 @@ import (
 //     otherwise the export is streamed and imported again. An import from a
 //     stream (stdin, a file) cannot be sent again and fails, saying so.
 //
-// When the lookup itself fails, nothing is created again: the step fails
-// and says that the outcome is unknown. The exec stream of `run` (the
+// When the lookups fail (a transient failure is looked past while the
+// window lasts), nothing is created again: the step fails and says that the
+// outcome is unknown. The exec stream of `run` (the
 // migration itself) is never repeated, and a lost exit status is a failure.
 
 // MarkerPrefix starts the marker appended to what a step creates.
@@ -135,8 +136,11 @@ func createOnce[T any](ctx context.Context, st *pipeline.State, what string, cre
 }
 
 // lookFor runs find after ambiguityPause, then again at doubling intervals
-// until it finds something, fails, or lookupWindow (or the deadline) ends:
-// a Rack that got the request may still be carrying it out.
+// until it finds something, or lookupWindow (or the deadline) ends: a Rack
+// that got the request may still be carrying it out. A look that fails
+// with a transient error (the Rack or a proxy unavailable) is tried again
+// at the next interval; any other failure ends the lookups, as does a
+// window that ends on a failed look.
 func lookFor[T any](ctx context.Context, st *pipeline.State, what string, find func() (T, bool, error)) (T, bool, error) {
 	var zero T
 	end := time.Now().Add(lookupWindow)
@@ -149,13 +153,18 @@ func lookFor[T any](ctx context.Context, st *pipeline.State, what string, find f
 			return zero, false, err
 		}
 		v, ok, err := find()
-		if err != nil || ok {
-			return v, ok, err
+		switch {
+		case ok:
+			return v, true, nil
+		case err != nil && (!errors.Is(err, rack.ErrUnavailable) || ctx.Err() != nil):
+			return zero, false, err
+		case !time.Now().Before(end):
+			return zero, false, err
+		case err != nil:
+			st.Log.Warn().Int("looks", looks).Err(err).Msgf("%s: looking it up failed; looking again", what)
+		default:
+			st.Log.Debug().Int("looks", looks).Msgf("%s: not found yet; looking again", what)
 		}
-		if !time.Now().Before(end) {
-			return zero, false, nil
-		}
-		st.Log.Debug().Int("looks", looks).Msgf("%s: not found yet; looking again", what)
 		wait *= 2
 	}
 }

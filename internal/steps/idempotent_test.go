@@ -470,3 +470,14 @@ func TestLookupsStopAtTheDeadline(t *testing.T) {
 	require.ErrorContains(t, err, "whether it was created is unknown")
 	require.Equal(t, 1, l.count("POST", exact("/apps/myapp/builds")), "no second create without the time to look")
 }
+
+func TestATransientLookupFailureIsLookedPast(t *testing.T) {
+	l := newLossyRack(t)
+	l.lose(loss{method: "POST", match: exact("/apps/myapp/builds"), processed: true, status: 502, times: 1})
+	l.lose(loss{method: "GET", match: exact("/apps/myapp/builds"), status: 503, times: 3}) // one look, with its retries
+	st := l.state(t)
+	require.NoError(t, deploy(t, st))
+	require.Equal(t, 1, l.sim.Rack("").BuildCreates(simApp))
+	require.Equal(t, 1, l.count("POST", exact("/apps/myapp/builds")))
+	require.GreaterOrEqual(t, l.count("GET", exact("/apps/myapp/builds")), 4, "looked again after the failed look")
+}
