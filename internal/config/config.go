@@ -2,8 +2,12 @@ package config
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -237,12 +241,37 @@ type Pos struct {
 }
 
 // Load reads and checks the rules file at path. lookup reads the
-// environment for ${VAR}. Every error about the file's content is an
-// *Error; an unreadable file is reported wrapped, with its cause.
+// environment for ${VAR}. A missing file is reported wrapped
+// (fs.ErrNotExist); every other error (a directory, an unreadable or
+// oversized file, its content) is an *Error.
 func Load(path string, lookup func(string) (string, bool)) (*File, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("reading rules file: %w", err)
 	}
+	if err != nil {
+		return nil, &Error{File: path, Line: 1, Column: 1, Msg: "the rules file cannot be read: " + unwrapPath(err).Error(),
+			Fix: "make it readable by the CI user, or name another one with --config / CONVOX_CI_CONFIG"}
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.IsDir() {
+		return nil, &Error{File: path, Line: 1, Column: 1, Msg: "the rules file is a directory",
+			Fix: "name the file itself, e.g. --config " + filepath.Join(path, DefaultFile)}
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, &Error{File: path, Line: 1, Column: 1, Msg: "the rules file cannot be read: " + unwrapPath(err).Error(),
+			Fix: "name a regular file with --config / CONVOX_CI_CONFIG"}
+	}
 	return Parse(path, data, lookup)
+}
+
+// unwrapPath drops an *fs.PathError's operation and path: the message names
+// the file already.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }

@@ -50,6 +50,9 @@ func Parse(path string, data []byte, lookup func(string) (string, bool)) (*File,
 
 func (l *loader) parse(data []byte) (*File, *Error) {
 	data = bytes.TrimPrefix(data, []byte("\ufeff")) // a byte order mark, as some Windows editors write
+	if e := l.checkLimits(data); e != nil {
+		return nil, e
+	}
 	tree, e := l.syntax(data)
 	if e != nil {
 		return nil, e
