@@ -217,6 +217,9 @@ func (c *Client) responseError(cl call, resp *http.Response) error {
 
 // transportError explains a request that got no answer.
 func (c *Client) transportError(method, path string, err error) error {
+	if le := localError(err); le != nil {
+		return le // the body could not be produced here: nothing to do with the Rack
+	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("%s %s on %s: %w", method, path, c.Host(), err)
 	}
@@ -242,6 +245,18 @@ func (c *Client) transportError(method, path string, err error) error {
 		e.Message = "could not reach the Rack API: " + cause.Error()
 	}
 	return e
+}
+
+// localError finds, in err's chain, an error of this machine's that kept a
+// request body from being produced (it has a LocalError() bool method
+// returning true, as source.Error does): such an error is the caller's, is
+// reported as it is and never retried.
+func localError(err error) error {
+	var le interface{ LocalError() bool }
+	if errors.As(err, &le) && le.LocalError() {
+		return le.(error)
+	}
+	return nil
 }
 
 // isCertError reports a failed certificate verification.

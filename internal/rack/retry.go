@@ -165,7 +165,7 @@ func notSent(err error) bool {
 // permanent reports errors that repeating cannot fix.
 func permanent(err error) bool {
 	var re *RedirectError
-	if isCertError(err) || errors.As(err, &re) {
+	if isCertError(err) || errors.As(err, &re) || localError(err) != nil {
 		return true
 	}
 	var rh tls.RecordHeaderError

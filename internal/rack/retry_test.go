@@ -330,3 +330,46 @@ func TestRetryStopsWhenTheContextEnds(t *testing.T) {
 	require.ErrorIs(t, err, context.Canceled)
 	require.Equal(t, 1, f.attempts())
 }
+
+// localErr is a body failure of the caller's machine (as source.Error).
+type localErr struct{}
+
+func (localErr) Error() string    { return "reading secret/key.pem: permission denied" }
+func (localErr) LocalError() bool { return true }
+
+// failingBody gives some bytes, then the local error.
+type failingBody struct{ sent bool }
+
+func (b *failingBody) Read(p []byte) (int, error) {
+	if !b.sent {
+		b.sent = true
+		return copy(p, "tarball-start"), nil
+	}
+	return 0, localErr{}
+}
+
+// A body that cannot be produced here is this machine's problem: reported
+// as it is (path and reason), never as an unreachable Rack, never retried.
+func TestLocalBodyErrorIsReportedAsLocalAndNotRetried(t *testing.T) {
+	for name, open := range map[string]func() (io.Reader, error){
+		"while streaming": func() (io.Reader, error) { return &failingBody{}, nil },
+		"when opening":    func() (io.Reader, error) { return nil, localErr{} },
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := &flaky{ok: `{"Url":"object://myapp/tmp/src.tgz"}`}
+			c := serveFlaky(t, f)
+			opened := 0
+			_, err := c.ObjectStore(context.Background(), "myapp", "tmp/src.tgz", func() (io.Reader, error) {
+				opened++
+				return open()
+			})
+			require.Error(t, err)
+			require.ErrorIs(t, err, localErr{})
+			require.Equal(t, 1, opened, "not retried")
+			require.LessOrEqual(t, f.attempts(), 1)
+			require.NotContains(t, err.Error(), "could not reach")
+			require.Contains(t, err.Error(), "reading secret/key.pem: permission denied")
+			require.False(t, errors.Is(err, ErrUnavailable))
+		})
+	}
+}

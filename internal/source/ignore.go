@@ -31,16 +31,16 @@ func LoadIgnore(path string) (*Ignore, error) {
 		return NewIgnore(nil)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", path, unwrapPath(err))
+		return nil, &Error{Op: "reading", Path: path, Err: unwrapPath(err)}
 	}
 	defer f.Close()
 	patterns, err := ignorefile.ReadAll(f)
 	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", path, unwrapPath(err))
+		return nil, &Error{Op: "reading", Path: path, Err: unwrapPath(err)}
 	}
 	ign, err := NewIgnore(patterns)
 	if err != nil {
-		return nil, fmt.Errorf("parsing %s: %w", path, err)
+		return nil, &Error{Op: "parsing", Path: path, Err: err}
 	}
 	return ign, nil
 }
@@ -49,6 +49,11 @@ func LoadIgnore(path string) (*Ignore, error) {
 func NewIgnore(patterns []string) (*Ignore, error) {
 	pm, err := patternmatcher.New(patterns)
 	if err != nil {
+		for _, p := range patterns { // name the culprit
+			if _, perr := patternmatcher.New([]string{p}); perr != nil {
+				return nil, fmt.Errorf("invalid pattern %q: %w", p, perr)
+			}
+		}
 		return nil, fmt.Errorf("invalid pattern: %w", err)
 	}
 	ign := &Ignore{patterns: patterns, pm: pm}

@@ -76,18 +76,18 @@ func prepare(opts Options) (*plan, error) {
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
-		return nil, fmt.Errorf("resolving %s: %w", dir, err)
+		return nil, &Error{Op: "resolving", Path: dir, Err: err}
 	}
 	root, err := filepath.EvalSymlinks(abs)
 	if err != nil {
-		return nil, fmt.Errorf("resolving %s: %w", dir, unwrapPath(err))
+		return nil, &Error{Op: "resolving", Path: dir, Err: unwrapPath(err)}
 	}
 	fi, err := os.Stat(root)
 	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", dir, unwrapPath(err))
+		return nil, &Error{Op: "reading", Path: dir, Err: unwrapPath(err)}
 	}
 	if !fi.IsDir() {
-		return nil, fmt.Errorf("packaging %s: not a directory", dir)
+		return nil, &Error{Op: "packaging", Path: dir, Err: errors.New("not a directory")}
 	}
 	ignPath := opts.Dockerignore
 	if ignPath == "" {

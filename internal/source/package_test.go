@@ -186,10 +186,12 @@ func TestPackageErrors(t *testing.T) {
 	tests := map[string]struct {
 		setup   func(t *testing.T, dir string) Options
 		wantErr string
+		local   bool // a *source.Error
 	}{
 		"missing directory": {
 			setup:   func(t *testing.T, dir string) Options { return Options{Dir: filepath.Join(dir, "nope")} },
 			wantErr: "no such file or directory",
+			local:   true,
 		},
 		"context is a file": {
 			setup: func(t *testing.T, dir string) Options {
@@ -197,13 +199,15 @@ func TestPackageErrors(t *testing.T) {
 				return Options{Dir: filepath.Join(dir, "f")}
 			},
 			wantErr: "not a directory",
+			local:   true,
 		},
 		"invalid pattern": {
 			setup: func(t *testing.T, dir string) Options {
 				makeTree(t, dir, []node{{Name: ".dockerignore", Body: "[\n"}})
 				return Options{Dir: dir}
 			},
-			wantErr: "invalid pattern: syntax error in pattern",
+			wantErr: `invalid pattern "[": syntax error in pattern`,
+			local:   true,
 		},
 		"lone exclamation mark": {
 			setup: func(t *testing.T, dir string) Options {
@@ -226,6 +230,10 @@ func TestPackageErrors(t *testing.T) {
 			opts := tc.setup(t, t.TempDir())
 			_, err := Package(t.Context(), opts, &bytes.Buffer{})
 			require.ErrorContains(t, err, tc.wantErr)
+			if tc.local {
+				var se *Error
+				require.True(t, errors.As(err, &se) && se.LocalError(), "a *source.Error: this machine's problem, %v", err)
+			}
 		})
 	}
 }

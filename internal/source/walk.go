@@ -34,7 +34,7 @@ type walker struct {
 func (w *walker) walk(abs, rel string, parent patternmatcher.MatchInfo) error {
 	entries, err := os.ReadDir(abs)
 	if err != nil {
-		return fmt.Errorf("reading %s: %w", display(rel), unwrapPath(err))
+		return &Error{Op: "reading", Path: display(rel), Err: unwrapPath(err)}
 	}
 	for _, e := range entries {
 		if err := w.ctx.Err(); err != nil {
@@ -50,7 +50,7 @@ func (w *walker) walk(abs, rel string, parent patternmatcher.MatchInfo) error {
 
 		skip, info, err := w.ignore.match(childRel, parent)
 		if err != nil {
-			return fmt.Errorf("matching %s: %w", filepath.ToSlash(childRel), err)
+			return &Error{Op: "matching", Path: filepath.ToSlash(childRel), Err: err}
 		}
 		if skip {
 			w.stats.Excluded++
@@ -83,7 +83,7 @@ func (w *walker) add(e fs.DirEntry, abs, rel string) error {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("reading %s: %w", name, unwrapPath(err))
+		return &Error{Op: "reading", Path: name, Err: unwrapPath(err)}
 	}
 	mode := fi.Mode()
 	switch {
@@ -95,7 +95,7 @@ func (w *walker) add(e fs.DirEntry, abs, rel string) error {
 	case mode&fs.ModeSymlink != 0:
 		link, err := os.Readlink(abs)
 		if err != nil {
-			return fmt.Errorf("reading link %s: %w", name, unwrapPath(err))
+			return &Error{Op: "reading link", Path: name, Err: unwrapPath(err)}
 		}
 		w.stats.Symlinks++
 		return w.writeHeader(fi, name, link)
@@ -116,15 +116,15 @@ func (w *walker) addFile(fi fs.FileInfo, abs, name string) error {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("reading %s: %w", name, unwrapPath(err))
+		return &Error{Op: "reading", Path: name, Err: unwrapPath(err)}
 	}
 	defer f.Close()
 	if err := w.writeHeader(fi, name, ""); err != nil {
 		return err
 	}
 	size := fi.Size()
-	if err := w.copy(f, size); err != nil {
-		return fmt.Errorf("reading %s: %w", name, err)
+	if err := w.copy(f, name, size); err != nil {
+		return err
 	}
 	w.stats.Files++
 	w.stats.Bytes += size
@@ -142,7 +142,7 @@ var errChanged = errors.New("file changed size while packaging")
 // reused buffer, checking for cancellation between chunks. It does not use
 // io.Copy, which would take *os.File's WriteTo path and allocate a buffer
 // per file.
-func (w *walker) copy(f *os.File, size int64) error {
+func (w *walker) copy(f *os.File, name string, size int64) error {
 	for size > 0 {
 		if err := w.ctx.Err(); err != nil {
 			return err
@@ -159,10 +159,10 @@ func (w *walker) copy(f *os.File, size int64) error {
 			size -= int64(n)
 		}
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return errChanged
+			return &Error{Op: "reading", Path: name, Err: errChanged}
 		}
 		if err != nil {
-			return unwrapPath(err)
+			return &Error{Op: "reading", Path: name, Err: unwrapPath(err)}
 		}
 	}
 	return nil
@@ -172,7 +172,7 @@ func (w *walker) copy(f *os.File, size int64) error {
 func (w *walker) writeHeader(fi fs.FileInfo, name, link string) error {
 	hdr, err := tar.FileInfoHeader(noLookups{fi}, link)
 	if err != nil {
-		return fmt.Errorf("reading %s: %w", name, err)
+		return &Error{Op: "reading", Path: name, Err: err}
 	}
 	hdr.Name = name
 	hdr.Format = tar.FormatPAX

@@ -73,6 +73,10 @@ func (b Build) Run(ctx context.Context, st *pipeline.State) error {
 	})
 	obj, err := st.Rack.ObjectStore(ctx, st.App, key, body.Next)
 	stop()
+	var local *source.Error
+	if errors.As(err, &local) {
+		return fmt.Errorf("packaging the source in %s: %w (a problem on this machine, not the Rack's)", b.Dir, local)
+	}
 	if err != nil {
 		return fmt.Errorf("uploading source: %w", err)
 	}

@@ -83,5 +83,15 @@ type ExitError struct {
 }
 
 func (e *ExitError) Error() string {
+	if _, ok := e.Status(); !ok {
+		return fmt.Sprintf("command %q exited with status %d, which is not an exit status (1 to 255): failing with exit 1", e.Command, e.Code)
+	}
 	return fmt.Sprintf("command %q exited with status %d", e.Command, e.Code)
+}
+
+// Status is the remote status as this process's exit status: false when
+// it does not fit one (a Rack may report 256, or 2^32, which an exit would
+// wrap to 0).
+func (e *ExitError) Status() (int, bool) {
+	return e.Code, e.Code >= 1 && e.Code <= 255
 }

@@ -481,3 +481,32 @@ func TestATransientLookupFailureIsLookedPast(t *testing.T) {
 	require.Equal(t, 1, l.count("POST", exact("/apps/myapp/builds")))
 	require.GreaterOrEqual(t, l.count("GET", exact("/apps/myapp/builds")), 4, "looked again after the failed look")
 }
+
+// A packaging failure is this machine's: reported with the path and the
+// reason, not as an unreachable Rack, and the upload is not repeated.
+func TestLocalPackagingErrorsAreReportedAsLocal(t *testing.T) {
+	for name, tc := range map[string]struct {
+		file, body string
+		mode       os.FileMode
+		want       string
+		root       bool // reproducible as root
+	}{
+		"invalid .dockerignore": {file: ".dockerignore", body: "[\n", mode: 0o644, want: "parsing ", root: true},
+		"unreadable file":       {file: "secret.pem", body: "x", mode: 0o200, want: "reading secret.pem: permission denied"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if !tc.root && os.Geteuid() == 0 {
+				t.Skip("root reads everything")
+			}
+			l := newLossyRack(t)
+			dir := appSource(t)
+			require.NoError(t, os.WriteFile(filepath.Join(dir, tc.file), []byte(tc.body), tc.mode))
+			err := runStep(t, l.state(t), Build{Dir: dir})
+			require.ErrorContains(t, err, tc.want)
+			require.ErrorContains(t, err, "a problem on this machine")
+			require.NotContains(t, err.Error(), "could not reach")
+			require.LessOrEqual(t, l.count("POST", func(p string) bool { return strings.Contains(p, "/objects/") }), 1, "not uploaded again")
+			require.Zero(t, l.count("POST", exact("/apps/myapp/builds")))
+		})
+	}
+}
