@@ -105,7 +105,9 @@ func (c *runCmd) Run(rt *runtime, g *Globals) error {
 	}
 	err = rt.runSteps(st, steps.Run{Service: c.Service, Command: c.Command, Release: c.Release, Limit: g.Timeout})
 	if exit, ok := asExit(err); ok {
-		return &statusError{err: err, code: exit.Code}
+		if code, fits := exit.Status(); fits {
+			return &statusError{err: err, code: code}
+		}
 	}
 	return err
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -334,4 +335,17 @@ func TestRunFlagsAfterTheCommandAreOurs(t *testing.T) {
 	res = rk.run(t, nil, "run", "-a", testApp, "web", "--", "sh", "-c", "echo a && echo b")
 	require.Equal(t, 0, res.code, res.stderr)
 	require.Equal(t, `sh -c 'echo a && echo b'`, ran[len(ran)-1], "after --, dashes belong to the command")
+}
+
+// An exit would wrap a status above 255 (256 to 0): one that does not fit
+// fails with exit 1, naming it.
+func TestRunStatusThatDoesNotFitExits1(t *testing.T) {
+	t.Parallel()
+	for _, status := range []int{256, 512, 1 << 32, -1} {
+		rk := newRack(t, racksim.Options{})
+		rk.sim.OnExec(func(app, service, command string, stdin []byte) (string, int) { return "", status })
+		res := rk.run(t, nil, "run", "web", "exit 256")
+		require.Equal(t, 1, res.code, "status %d: %s", status, res.stderr)
+		require.Contains(t, res.stderr, fmt.Sprintf("exited with status %d, which is not an exit status", status))
+	}
 }
