@@ -13,6 +13,9 @@
 //     two differ only below a directory walked for an exception, and the
 //     Rack's own build applies today's rules to the context again anyway.)
 //   - .dockerignore and .git/ are packaged unless the patterns exclude them.
+//   - Options.Keep names files packaged whatever the patterns say: what the
+//     Rack needs (RackFiles: the manifest, its Dockerfiles, .dockerignore),
+//     as docker build always sends its Dockerfile and .dockerignore.
 //   - Names are relative and slash-separated, with no "./" prefix; directories
 //     end in "/"; the root itself has no entry. A symlinked root is resolved;
 //     every other symlink is stored as a link, never followed.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime"
 	"sync/atomic"
@@ -37,6 +38,10 @@ type Options struct {
 	Concurrency  int      // compressor goroutines; default runtime.GOMAXPROCS(0)
 	BlockSize    int      // pgzip block size in bytes; default DefaultBlockSize
 	Counter      *Counter // counts files and bytes as they are packaged, for progress; nil for none
+	// Keep lists files (slash-separated, relative to Dir) packaged even when
+	// the ignore file excludes them, as docker build always sends its
+	// Dockerfile: see RackFiles. A missing one is no error.
+	Keep []string
 }
 
 // Counter counts what a packaging run has read so far; it may be read
@@ -61,6 +66,7 @@ type Stats struct {
 type plan struct {
 	root        string
 	ignore      *Ignore
+	keep        map[string]bool // Options.Keep, and their parent directories (true for files)
 	level       int
 	concurrency int
 	blockSize   int
@@ -97,7 +103,14 @@ func prepare(opts Options) (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &plan{root: root, ignore: ign, level: opts.Level, concurrency: opts.Concurrency, blockSize: opts.BlockSize, counter: opts.Counter}
+	p := &plan{root: root, ignore: ign, level: opts.Level, concurrency: opts.Concurrency, blockSize: opts.BlockSize, counter: opts.Counter, keep: map[string]bool{}}
+	for _, k := range opts.Keep {
+		k = path.Clean(filepath.ToSlash(k))
+		p.keep[k] = true
+		for d := path.Dir(k); d != "." && d != "/" && !p.keep[d]; d = path.Dir(d) {
+			p.keep[d] = false
+		}
+	}
 	if p.level == 0 {
 		p.level = DefaultLevel
 	}
@@ -135,7 +148,7 @@ func (p *plan) run(ctx context.Context, w io.Writer) (Stats, error) {
 	if err := zw.SetConcurrency(p.blockSize, p.concurrency); err != nil {
 		return Stats{}, fmt.Errorf("packaging: %w", err)
 	}
-	wk := &walker{ctx: ctx, ignore: p.ignore, tw: tar.NewWriter(zw), buf: make([]byte, copyBufferSize), counter: p.counter}
+	wk := &walker{ctx: ctx, ignore: p.ignore, tw: tar.NewWriter(zw), buf: make([]byte, copyBufferSize), counter: p.counter, keep: p.keep}
 	if p.counter != nil {
 		p.counter.Files.Store(0)
 		p.counter.Bytes.Store(0)

@@ -23,6 +23,7 @@ var zeroMatch patternmatcher.MatchInfo
 type walker struct {
 	ctx     context.Context
 	ignore  *Ignore
+	keep    map[string]bool // files always packaged (true) and their parents (false)
 	tw      *tar.Writer
 	buf     []byte
 	stats   Stats
@@ -53,8 +54,15 @@ func (w *walker) walk(abs, rel string, parent patternmatcher.MatchInfo) error {
 			return &Error{Op: "matching", Path: filepath.ToSlash(childRel), Err: err}
 		}
 		if skip {
+			kept, isKept := w.keep[filepath.ToSlash(childRel)]
+			if isKept && kept && !isDir { // the Rack needs it: sent whatever .dockerignore says
+				if err := w.add(e, childAbs, childRel); err != nil {
+					return err
+				}
+				continue
+			}
 			w.stats.Excluded++
-			if isDir && w.ignore.mayHoldExceptions(childRel) {
+			if isDir && (w.ignore.mayHoldExceptions(childRel) || isKept && !kept) {
 				// Docker walks into it, without its entry, for the exceptions.
 				if err := w.walk(childAbs, childRel, info); err != nil {
 					return err

@@ -63,7 +63,9 @@ func (b Build) Run(ctx context.Context, st *pipeline.State) error {
 	}
 	start := time.Now()
 	var packaged source.Counter
-	body := newRegenerator(source.Reader(ctx, source.Options{Dir: b.Dir, Counter: &packaged}))
+	// The manifest and its Dockerfiles go whatever .dockerignore says, as
+	// docker build always sends its Dockerfile.
+	body := newRegenerator(source.Reader(ctx, source.Options{Dir: b.Dir, Counter: &packaged, Keep: source.RackFiles(b.Dir, b.Manifest)}))
 	defer body.Close()
 	stop := st.Track(func() string {
 		took := time.Since(start)

@@ -510,3 +510,15 @@ func TestLocalPackagingErrorsAreReportedAsLocal(t *testing.T) {
 		})
 	}
 }
+
+// The manifest and its Dockerfile reach the Rack even when .dockerignore
+// excludes them, as docker build sends its Dockerfile whatever it says.
+func TestBuildSendsTheManifestAndDockerfileWhateverDockerignoreSays(t *testing.T) {
+	l := newLossyRack(t)
+	dir := appSource(t)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, ".dockerignore"), []byte("convox.yml\nDockerfile\n"), 0o644))
+	require.NoError(t, runStep(t, l.state(t), Build{Dir: dir}))
+	b := l.sim.Rack("").Builds(simApp)[0]
+	require.Equal(t, "complete", b.Status, b.Reason)
+	require.Contains(t, b.Manifest, "services:", "the Rack read the manifest")
+}
