@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -40,6 +41,23 @@ func TestBadInputExits2AndSendsNothing(t *testing.T) {
 		"import from no file":    {args: []string{"builds", "import", "--file", "/nonexistent/b.tgz"}, want: "/nonexistent/b.tgz"},
 		"env file not found":     {args: []string{"env", "set", "--replace", "--env-file", "/nonexistent/.env"}, want: "/nonexistent/.env"},
 		"from-env of unset name": {args: []string{"env", "set", "--replace", "--from-env", "SURELY_NOT_SET_42"}, want: "SURELY_NOT_SET_42"},
+		"run an empty command":   {args: []string{"run", "web", ""}, want: "the command is empty"},
+		"run blank words":        {args: []string{"run", "web", " ", ""}, want: "the command is empty"},
+		"run in no service":      {args: []string{"run", "", "bin/migrate"}, want: "the service is empty"},
+		"zero timeout":           {args: []string{"rack", "--timeout", "0"}, want: `--timeout: "0" would remove the deadline`},
+		"negative timeout":       {args: []string{"rack", "--timeout=-5m"}, want: `--timeout: "-5m" would remove the deadline`},
+		"negative seconds":       {args: []string{"run", "web", "bin/migrate", "--timeout=-600"}, want: "would remove the deadline"},
+		"zero timeout from env":  {env: map[string]string{"CONVOX_CI_TIMEOUT": "0"}, args: []string{"rack"}, want: "CONVOX_CI_TIMEOUT"},
+		"zero timeout input":     {env: map[string]string{"INPUT_TIMEOUT": "0s"}, args: []string{"rack"}, want: "INPUT_TIMEOUT"},
+		"promote an empty id":    {args: []string{"releases", "promote", ""}, want: "name the release to promote"},
+		"promote a blank id":     {args: []string{"releases", "promote", " "}, want: "name the release to promote"},
+		"rules file a directory": {args: []string{"ci", "--config", "DIR"}, want: "the rules file is a directory"},
+		"rules file too deep":    {args: []string{"ci", "--config", "DEEPRULES"}, want: "nests more than 64 levels deep"},
+		"multi-line from-env":    {env: map[string]string{"PEM_KEY": "-----BEGIN KEY-----\nINJECTED_VAR=1\n-----END KEY-----"}, args: []string{"env", "set", "--replace", "--from-env", "PEM_KEY"}, want: "--from-env PEM_KEY: the value has a line break"},
+		"unwritable result file": {args: []string{"rack", "--result-file", "DIR"}, want: "--result-file"},
+		"result file under file": {args: []string{"deploy", "APPDIR", "--result-file", "/dev/null/result.json"}, want: "not a directory"},
+		"invalid .dockerignore":  {args: []string{"deploy", "BADIGNORE"}, want: `invalid pattern "[a-": syntax error in pattern: fix the pattern`},
+		"ci with bad ignore":     {args: []string{"ci", "BADIGNORE"}, want: `invalid pattern "[a-"`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -47,13 +65,25 @@ func TestBadInputExits2AndSendsNothing(t *testing.T) {
 			for k, v := range tc.env {
 				rk.set(k, v)
 			}
-			args := tc.args
+			args := append([]string{}, tc.args...)
+			rules := func(content string) string {
+				p := filepath.Join(t.TempDir(), "convox-ci.yml")
+				require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
+				return p
+			}
 			for i, a := range args {
-				if a == "BADRULES" {
-					dir := t.TempDir()
-					p := filepath.Join(dir, "convox-ci.yml")
-					require.NoError(t, os.WriteFile(p, []byte("app: a\ntargets:\n  staging:\n    brnches: [master]\n    rack: org/staging\n    steps: [build]\n"), 0o644))
-					args = append(append([]string{}, args[:i]...), append([]string{p}, args[i+1:]...)...)
+				switch a {
+				case "BADRULES":
+					args[i] = rules("app: a\ntargets:\n  staging:\n    brnches: [master]\n    rack: org/staging\n    steps: [build]\n")
+				case "DEEPRULES":
+					args[i] = rules("targets: " + strings.Repeat("[", 50000) + strings.Repeat("]", 50000) + "\n")
+				case "DIR":
+					args[i] = t.TempDir()
+				case "APPDIR":
+					args[i] = appDir(t)
+				case "BADIGNORE":
+					args[i] = appDir(t)
+					require.NoError(t, os.WriteFile(filepath.Join(args[i], ".dockerignore"), []byte("*.log\n[a-\n"), 0o644))
 				}
 			}
 			res := rk.run(t, nil, args...)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/alecthomas/kong"
 
 	"github.com/convox-ci/convox-ci/internal/cienv"
+	"github.com/convox-ci/convox-ci/internal/outfile"
 	"github.com/convox-ci/convox-ci/internal/pipeline"
 	"github.com/convox-ci/convox-ci/internal/rack"
 	"github.com/convox-ci/convox-ci/internal/report"
@@ -69,6 +71,7 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdin 
 		kong.Exit(func(code int) { panic(exitPanic{code}) }),
 		kong.Vars{"version": versionString()},
 		kong.Resolvers(resolver),
+		kong.NamedMapper("timeout", timeoutMapper),
 		kong.ValueFormatter(helpWithEnv),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true, FlagsLast: true}),
 		kong.Help(helpPrinter),
@@ -173,6 +176,16 @@ func newRuntime(ctx context.Context, g *Globals, env lookupEnv, stdin io.Reader,
 	channels, err := cienv.DetectOutputs(ctx, env.lookuper())
 	if err != nil {
 		return nil, fmt.Errorf("reading the CI's output settings: %w", err)
+	}
+	if g.ResultFile != "" {
+		// Checked now: the result must not be lost after the deploy ran.
+		if err := outfile.Check(g.ResultFile); err != nil {
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = fmt.Errorf("%s: %w", pe.Path, pe.Err)
+			}
+			return nil, fmt.Errorf("--result-file %s cannot be written (%v): name a file in a folder this user can write", g.ResultFile, err)
+		}
 	}
 	rt := &runtime{
 		ctx:     ctx,

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/convox-ci/convox-ci/internal/pipeline"
 	"github.com/convox-ci/convox-ci/internal/rack"
 	"github.com/convox-ci/convox-ci/internal/report"
+	"github.com/convox-ci/convox-ci/internal/source"
 	"github.com/convox-ci/convox-ci/internal/steps"
 )
 
@@ -84,9 +86,17 @@ type runCmd struct {
 }
 
 // Validate refuses, before anything is sent, a command the Rack cannot be
-// given: it travels in an HTTP header, which cannot carry a line break or a
-// control character. The command is not repeated: it may hold a secret.
+// given: an empty service or command (the Rack would start a process and
+// run nothing), or a command with a line break or a control character (it
+// travels in an HTTP header, which cannot carry one). The command is not
+// repeated: it may hold a secret.
 func (c runCmd) Validate() error {
+	if strings.TrimSpace(c.Service) == "" {
+		return fmt.Errorf("the service is empty: name the service to run in, e.g. `convox-ci run web bin/migrate`")
+	}
+	if strings.TrimSpace(strings.Join(c.Command, "")) == "" {
+		return fmt.Errorf("the command is empty: give the command to run, e.g. `convox-ci run web bin/migrate`")
+	}
 	for _, w := range c.Command {
 		if strings.IndexFunc(w, func(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f }) >= 0 {
 			return errors.New("the command has a line break or control character: it travels to the Rack in an HTTP header, which cannot carry one; pass the value another way (an env value the command reads, or base64-encoded)")
@@ -452,13 +462,16 @@ func checkDir(dir string) error {
 	case !fi.IsDir():
 		return fmt.Errorf("source directory %q is not a directory", dir)
 	}
+	if _, err := source.LoadIgnore(filepath.Join(dir, ".dockerignore")); err != nil {
+		return fmt.Errorf("%v: fix the pattern (the syntax of Go's filepath.Match, as Docker's), or remove it", err)
+	}
 	return nil
 }
 
 // Validate asks for the release id before anything is sent: a Rack
 // promotes only a named release, and a deploy key may not list releases.
 func (c releasesPromoteCmd) Validate() error {
-	if c.Release == "" {
+	if strings.TrimSpace(c.Release) == "" {
 		return fmt.Errorf("name the release to promote: `convox-ci releases promote RABCDEFGHIJ`. build, deploy and env set print it (Release: R..., or with --id only the id), and `convox-ci builds` lists each build's release")
 	}
 	return nil

@@ -349,3 +349,33 @@ func TestRunStatusThatDoesNotFitExits1(t *testing.T) {
 		require.Contains(t, res.stderr, fmt.Sprintf("exited with status %d, which is not an exit status", status))
 	}
 }
+
+// A bare number is seconds, as the Convox CLI's `run --timeout 600`, from
+// the flag, CONVOX_CI_TIMEOUT or the action's input alike.
+func TestTimeoutInSeconds(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{args: []string{"run", "web", "bin/migrate", "--timeout", "600"}, want: "sleep 600"},
+		{env: map[string]string{"CONVOX_CI_TIMEOUT": "90"}, args: []string{"run", "web", "bin/migrate"}, want: "sleep 90"},
+		{env: map[string]string{"INPUT_TIMEOUT": "120"}, args: []string{"run", "web", "bin/migrate"}, want: "sleep 120"},
+		{args: []string{"run", "web", "bin/migrate", "--timeout", "1h"}, want: "sleep 3600"},
+	} {
+		rk := newRack(t, racksim.Options{})
+		for k, v := range tc.env {
+			rk.set(k, v)
+		}
+		res := rk.run(t, nil, tc.args...)
+		require.Equal(t, 0, res.code, res.stderr)
+		var started string
+		for _, r := range rk.sim.Requests() {
+			if r.Method == "POST" && r.Path == "/apps/"+testApp+"/services/web/processes" {
+				started = r.Header.Get("Command")
+			}
+		}
+		require.Equal(t, tc.want, started, "the process lives as long as the deadline: %v %v", tc.env, tc.args)
+	}
+}

@@ -38,7 +38,7 @@ type Globals struct {
 	ResultFile         string           `name:"result-file" help:"Write the result (ids, status) as JSON to this file." envs:"CONVOX_CI_RESULT_FILE,INPUT_RESULT_FILE,PLUGIN_RESULT_FILE" placeholder:"FILE" group:"run"`
 	LogFormat          string           `name:"log-format" help:"Log format: auto, console or json." enum:"auto,console,json" default:"auto" envs:"CONVOX_CI_LOG_FORMAT,INPUT_LOG_FORMAT,PLUGIN_LOG_FORMAT" group:"run"`
 	LogLevel           string           `name:"log-level" help:"Log level: trace, debug, info, warn or error." default:"info" envs:"CONVOX_CI_LOG_LEVEL,INPUT_LOG_LEVEL,PLUGIN_LOG_LEVEL" group:"run"`
-	Timeout            time.Duration    `help:"Deadline for the whole run." default:"30m" envs:"CONVOX_CI_TIMEOUT,INPUT_TIMEOUT,PLUGIN_TIMEOUT" group:"run"`
+	Timeout            time.Duration    `help:"Deadline for the whole run: a duration (30m, 1h30m, 90s) or a number of seconds." type:"timeout" default:"30m" envs:"CONVOX_CI_TIMEOUT,INPUT_TIMEOUT,PLUGIN_TIMEOUT" group:"run"`
 	ProgressInterval   time.Duration    `name:"progress-interval" help:"A progress line this often during uploads, builds and rollouts (0 for none; on a terminal with console logs a live status line instead)." default:"10s" envs:"CONVOX_CI_PROGRESS_INTERVAL" group:"run"`
 	Actor              string           `hidden:"" envs:"CONVOX_ACTOR" help:"Audit actor sent to the Rack."`
 	Version            kong.VersionFlag `help:"Print the version and exit." group:"run"`

@@ -70,3 +70,46 @@ func mkdirAll(dir string) (own func(...string) error, created []string, err erro
 	}
 	return ownedLike(existing), created, nil
 }
+
+// Check reports, creating nothing that stays, what would keep Create from
+// writing path: a folder where the file should be, a file where a folder
+// should be, a file or folder that cannot be written. It lets a run refuse
+// a result file it could not write before it sends anything.
+func Check(path string) error {
+	if fi, err := os.Stat(path); err == nil {
+		if fi.IsDir() {
+			return &fs.PathError{Op: "open", Path: path, Err: errors.New("is a directory")}
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+		if err != nil {
+			return err
+		}
+		return f.Close()
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	dir := filepath.Dir(path)
+	for {
+		fi, err := os.Stat(dir)
+		if err == nil {
+			if !fi.IsDir() {
+				return &fs.PathError{Op: "mkdir", Path: dir, Err: errors.New("not a directory")}
+			}
+			break
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return err
+		}
+		dir = parent
+	}
+	f, err := os.CreateTemp(dir, ".convox-ci-check-*")
+	if err != nil {
+		return err
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}

@@ -53,3 +53,25 @@ func TestAsRootCreatedPathsBelongToTheWorkspaceOwner(t *testing.T) {
 	fi, _ := os.Stat(mine)
 	require.Equal(t, uint32(0), fi.Sys().(*syscall.Stat_t).Uid)
 }
+
+func TestCheckFindsWhatCreateWouldFailOnAndLeavesNothing(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "file"), []byte("x"), 0o644))
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "folder"), 0o755))
+
+	require.NoError(t, Check(filepath.Join(dir, "new.json")))
+	require.NoError(t, Check(filepath.Join(dir, "a", "b", "new.json")), "missing folders are created later")
+	require.NoError(t, Check(filepath.Join(dir, "file")), "an existing file is rewritten")
+	require.ErrorContains(t, Check(filepath.Join(dir, "folder")), "is a directory")
+	require.ErrorContains(t, Check(filepath.Join(dir, "file", "x.json")), "not a directory")
+
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var left []string
+	for _, e := range entries {
+		left = append(left, e.Name())
+	}
+	require.Equal(t, []string{"file", "folder"}, left, "nothing created")
+	data, _ := os.ReadFile(filepath.Join(dir, "file"))
+	require.Equal(t, "x", string(data), "not truncated")
+}

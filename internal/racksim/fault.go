@@ -233,11 +233,13 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f fault, ser
 		body, _ := io.ReadAll(r.Body)
 		late := r.Clone(context.WithoutCancel(r.Context()))
 		late.Body = io.NopCloser(bytes.NewReader(body))
-		s.goBackground(func() {
+		s.mu.Lock()
+		s.goLocked(func() {
 			if s.sleep(f.delay) {
 				serve(&lostAnswer{header: http.Header{}}, late)
 			}
 		})
+		s.mu.Unlock()
 		http.Error(w, http.StatusText(f.status), f.status)
 	case FaultSlow:
 		if s.sleep(f.delay) {

@@ -113,6 +113,11 @@ func (e Env) Run(ctx context.Context, st *pipeline.State) error {
 		if err := ValidateKey(v.Key); err != nil {
 			return err
 		}
+		if strings.ContainsAny(v.Value, "\r\n") {
+			// The Rack reads the environment as lines: the rest would become
+			// other variables.
+			return fmt.Errorf("the value of %s contains a line break: Convox environment values are single lines", v.Key)
+		}
 		keys = append(keys, v.Key)
 	}
 	parent, err := e.parent(ctx, st)

@@ -522,3 +522,13 @@ func TestBuildSendsTheManifestAndDockerfileWhateverDockerignoreSays(t *testing.T
 	require.Equal(t, "complete", b.Status, b.Reason)
 	require.Contains(t, b.Manifest, "services:", "the Rack read the manifest")
 }
+
+// The Rack reads the environment as lines: a value with a line break would
+// be cut and its tail read as other variables, so nothing is sent.
+func TestEnvValueWithALineBreakIsNeverSent(t *testing.T) {
+	l := newLossyRack(t)
+	err := runStep(t, l.state(t), Env{Replace: true, Vars: []EnvVar{{Key: "PEM", Value: "-----BEGIN-----\nINJECTED_VAR=1"}}})
+	require.ErrorContains(t, err, "the value of PEM contains a line break")
+	require.NotContains(t, err.Error(), "INJECTED")
+	require.Zero(t, l.count("POST", exact("/apps/myapp/releases")))
+}
