@@ -165,6 +165,8 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 // BuildImport is POST /apps/{app}/builds/import with the artifact as a raw
 // chunked body. It is repeated only if the connection was never made; in
 // Console mode a session is opened first, since the body cannot be resent.
+// A body that blocks (stdin from a silent pipe) does not hold the call past
+// ctx: its reads end when ctx does.
 func (c *Client) BuildImport(ctx context.Context, app string, body io.Reader) (*Build, error) {
 	if err := c.resolve(ctx); err != nil {
 		return nil, err
@@ -173,7 +175,7 @@ func (c *Client) BuildImport(ctx context.Context, app string, body io.Reader) (*
 		return nil, err
 	}
 	var b Build
-	cl := call{method: http.MethodPost, path: "/apps/" + esc(app) + "/builds/import", body: streamBody(onceBody(body)), retry: retryDialOnly}
+	cl := call{method: http.MethodPost, path: "/apps/" + esc(app) + "/builds/import", body: streamBody(onceBody(contextReader(ctx, body))), retry: retryDialOnly}
 	if err := c.getJSON(ctx, cl, &b); err != nil {
 		return nil, err
 	}

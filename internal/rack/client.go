@@ -317,6 +317,21 @@ func onceBody(r io.Reader) func() (io.Reader, error) {
 	}
 }
 
+// contextReader reads r, but a Read returns as soon as ctx ends, even when
+// r blocks forever (stdin from a pipe that says nothing): Go's transport
+// waits for the body's Read before it gives up a cancelled request. A
+// goroutine copies r through a pipe, holding at most one chunk; it is left
+// blocked on r if ctx ends first, which happens only as a run ends.
+func contextReader(ctx context.Context, r io.Reader) io.Reader {
+	pr, pw := io.Pipe()
+	go func() {
+		_, err := io.Copy(pw, r)
+		pw.CloseWithError(err)
+	}()
+	context.AfterFunc(ctx, func() { pr.CloseWithError(context.Cause(ctx)) })
+	return pr
+}
+
 type countingReader struct {
 	r io.Reader
 	n atomic.Int64

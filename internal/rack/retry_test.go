@@ -373,3 +373,31 @@ func TestLocalBodyErrorIsReportedAsLocalAndNotRetried(t *testing.T) {
 		})
 	}
 }
+
+// An import whose body never says anything (stdin from a silent pipe)
+// still ends with its context: Go's transport waits for the body's Read.
+func TestBuildImportFromASilentBodyEndsWithTheContext(t *testing.T) {
+	arrived := make(chan struct{}, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		arrived <- struct{}{}
+		_, _ = io.Copy(io.Discard, r.Body)
+	}))
+	defer srv.Close()
+	c, _ := directClient(t, srv.URL)
+	silent, w := io.Pipe()
+	defer w.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.BuildImport(ctx, "myapp", silent)
+		done <- err
+	}()
+	<-arrived // the request is out, its body being read
+	cancel()
+	select {
+	case err := <-done:
+		require.ErrorIs(t, err, context.Canceled)
+	case <-time.After(20 * time.Second):
+		t.Fatal("the import is still blocked on its body after the context ended")
+	}
+}
