@@ -101,7 +101,7 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdin 
 		return usageOut(stderr, jsonLogs(args, resolver), fmt.Sprintf("convox-ci: %v", resolver.explain(err)), strings.TrimSuffix(more.String(), "\n"))
 	}
 
-	rt, err := newRuntime(ctx, &cli.Globals, env, stdin, stdout, stderr, quietCommand(kctx.Command()))
+	rt, err := newRuntime(ctx, &cli.Globals, env, stdin, stdoutWriter{stdout}, stderr, quietCommand(kctx.Command()))
 	if err != nil {
 		return usageOut(stderr, cli.LogFormat == "json", fmt.Sprintf("convox-ci: %v", err))
 	}
@@ -127,6 +127,10 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdin 
 		defer cancel()
 	}
 	err = kctx.Run(rt, &cli.Globals)
+	if errors.Is(err, errStdoutClosed) && endsAtClosedStdout(kctx.Command()) && ctx.Err() == nil {
+		rt.log.Debug().Err(err).Msg("stdout was closed: the end of the output")
+		err = nil
+	}
 	code = exitCode(ctx, err)
 	rt.finish(err, code, time.Since(start), kctx.Command())
 	return code

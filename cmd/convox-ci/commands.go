@@ -283,7 +283,7 @@ type buildsExportCmd struct {
 func (c *buildsExportCmd) Run(rt *runtime, g *Globals) error {
 	var step pipeline.Step = steps.Export{Build: c.Build}
 	if c.File == "" {
-		if f, ok := rt.stdout.(*os.File); ok && report.IsTerminal(f) {
+		if sw, ok := rt.stdout.(stdoutWriter); ok && isTerminal(sw.w) {
 			return usagef("refusing to write a build artifact to a terminal: redirect stdout or pass --file")
 		}
 	} else {

@@ -24,6 +24,9 @@ func main() {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	// A closed stdout (`convox-ci builds | head -1`) is a write error the run
+	// handles (stdout.go), not a death by SIGPIPE without a result file.
+	signal.Ignore(syscall.SIGPIPE)
 	go func() {
 		sig := <-sigs
 		cancel(&interrupted{signal: sig})

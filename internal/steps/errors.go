@@ -76,6 +76,16 @@ func (e *StatusError) Error() string {
 // Is makes a RollbackError match ErrRolledBack.
 func (e *RollbackError) Is(target error) bool { return target == ErrRolledBack }
 
+// OutputCutError is a run whose output could no longer be written (its
+// stdout was closed: `run ... | head`): the command was stopped.
+type OutputCutError struct{ Err error }
+
+func (e *OutputCutError) Error() string {
+	return fmt.Sprintf("its output was cut (%v)", e.Err)
+}
+
+func (e *OutputCutError) Unwrap() error { return e.Err }
+
 // ExitError is a remote command that exited non-zero.
 type ExitError struct {
 	Command string

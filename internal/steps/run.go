@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -79,11 +80,21 @@ func (r Run) Run(ctx context.Context, st *pipeline.State) error {
 	if err := waitProcess(ctx, st, proc.ID); err != nil {
 		return err
 	}
+	// Output nobody reads (stdout closed: `run ... | head`) ends the run:
+	// the deferred stop ends the remote process, and the run fails.
+	execCtx, cut := context.WithCancelCause(ctx)
+	defer cut(nil)
 	out := report.LineWriter(st.Secrets, func(line string) {
-		fmt.Fprintln(st.Stdout, line)
+		if _, err := fmt.Fprintln(st.Stdout, line); err != nil {
+			cut(&OutputCutError{Err: err})
+		}
 	})
-	code, err := st.Rack.ProcessExec(ctx, st.App, proc.ID, command, rack.ExecOptions{Entrypoint: true}, r.Stdin, out)
+	code, err := st.Rack.ProcessExec(execCtx, st.App, proc.ID, command, rack.ExecOptions{Entrypoint: true}, r.Stdin, out)
 	out.Flush()
+	var oc *OutputCutError
+	if cause := context.Cause(execCtx); errors.As(cause, &oc) && ctx.Err() == nil {
+		return fmt.Errorf("running %q: %w; the process was stopped", command, oc)
+	}
 	if err != nil {
 		return fmt.Errorf("running %q: %w", command, err)
 	}
