@@ -144,7 +144,9 @@ func createOnce[T any](ctx context.Context, st *pipeline.State, what string, cre
 func lookFor[T any](ctx context.Context, st *pipeline.State, what string, find func() (T, bool, error)) (T, bool, error) {
 	var zero T
 	end := time.Now().Add(lookupWindow)
-	if dl, ok := ctx.Deadline(); ok && dl.Before(end) {
+	dl, hasDeadline := ctx.Deadline()
+	byDeadline := hasDeadline && dl.Before(end)
+	if byDeadline {
 		end = dl
 	}
 	wait := ambiguityPause
@@ -158,6 +160,9 @@ func lookFor[T any](ctx context.Context, st *pipeline.State, what string, find f
 			return v, true, nil
 		case err != nil && (!errors.Is(err, rack.ErrUnavailable) || ctx.Err() != nil):
 			return zero, false, err
+		case !time.Now().Before(end) && byDeadline:
+			<-ctx.Done() // due now: no time left to create it again
+			return zero, false, ctx.Err()
 		case !time.Now().Before(end):
 			return zero, false, err
 		case err != nil:
