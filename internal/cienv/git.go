@@ -31,7 +31,10 @@ const gitTimeout = 5 * time.Second
 // own reason; Detect treats them as "unknown".
 func NewGit(dir string) Git { return gitCLI{dir: dir} }
 
-type gitCLI struct{ dir string }
+type gitCLI struct {
+	dir string
+	env []string // added to the process environment of each git command (tests)
+}
 
 // Commit implements Git.
 func (g gitCLI) Commit(ctx context.Context) (string, error) {
@@ -72,7 +75,7 @@ func (g gitCLI) run(ctx context.Context, args ...string) (string, error) {
 	defer cancel()
 	full := append([]string{"-c", "safe.directory=*", "-C", g.dir}, args...)
 	cmd := exec.CommandContext(ctx, "git", full...)
-	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0", "GIT_OPTIONAL_LOCKS=0", "LC_ALL=C")
+	cmd.Env = append(append(os.Environ(), "GIT_TERMINAL_PROMPT=0", "GIT_OPTIONAL_LOCKS=0", "LC_ALL=C"), g.env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {

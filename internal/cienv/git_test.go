@@ -68,12 +68,12 @@ func TestNewGit(t *testing.T) {
 }
 
 func TestNewGitOutsideARepository(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git is not installed")
 	}
-	t.Setenv("GIT_CEILING_DIRECTORIES", os.TempDir())
 	dir := t.TempDir()
-	g := NewGit(dir)
+	g := gitCLI{dir: dir, env: []string{"GIT_CEILING_DIRECTORIES=" + os.TempDir()}}
 	_, err := g.Commit(t.Context())
 	require.Error(t, err)
 	require.Contains(t, err.Error(), "git rev-parse: fatal: not a git repository")
@@ -122,6 +122,7 @@ func TestDroneTagEventInARealCheckout(t *testing.T) {
 // A checkout owned by another user: git refuses it ("dubious ownership")
 // unless told safe.directory; our reads work, and a failing git says why.
 func TestNewGitCheckoutOwnedByAnotherUser(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to give the checkout to another uid")
 	}
@@ -139,9 +140,7 @@ func TestNewGitCheckoutOwnedByAnotherUser(t *testing.T) {
 	require.Error(t, err, "git should refuse a checkout owned by another user: %s", out)
 	require.Contains(t, string(out), "dubious ownership")
 
-	t.Setenv("GIT_CONFIG_NOSYSTEM", "1")
-	t.Setenv("GIT_CONFIG_GLOBAL", "/dev/null")
-	g := NewGit(dir)
+	g := gitCLI{dir: dir, env: []string{"GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null"}}
 	sha, err := g.Commit(t.Context())
 	require.NoError(t, err)
 	require.Regexp(t, regexp.MustCompile(`^[0-9a-f]{40}$`), sha)
@@ -156,11 +155,12 @@ func TestNewGitCheckoutOwnedByAnotherUser(t *testing.T) {
 
 // When git fails, Detect keeps git's own reason.
 func TestDetectKeepsGitsReason(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git is not installed")
 	}
-	t.Setenv("GIT_CEILING_DIRECTORIES", os.TempDir())
-	got, err := Detect(t.Context(), envconfig.MapLookuper(map[string]string{"CI": "true"}), NewGit(t.TempDir()))
+	g := gitCLI{dir: t.TempDir(), env: []string{"GIT_CEILING_DIRECTORIES=" + os.TempDir()}}
+	got, err := Detect(t.Context(), envconfig.MapLookuper(map[string]string{"CI": "true"}), g)
 	require.NoError(t, err)
 	require.Contains(t, got.GitError, "not a git repository")
 	require.Empty(t, got.Branch)
