@@ -1,6 +1,12 @@
 package main
 
 import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -105,4 +111,32 @@ func TestHelpNamesTheVariables(t *testing.T) {
 	require.Equal(t, 0, res.code, res.stderr)
 	require.Contains(t, res.stdout, "($CONVOX_HOST, $INPUT_HOST, $PLUGIN_HOST)")
 	require.Contains(t, res.stdout, "($RACK_URL)")
+}
+
+// Nothing reads or changes the process environment behind Main's back: the
+// settings come from the getenv Main is given (child processes, such as git,
+// still inherit os.Environ).
+func TestNoCodeReadsTheProcessEnvironment(t *testing.T) {
+	t.Parallel()
+	forbidden := regexp.MustCompile(`\bos\.(Getenv|LookupEnv|Setenv|Unsetenv|Clearenv)\(`)
+	var found []string
+	for _, root := range []string{".", "../../internal"} {
+		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+				return err
+			}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			for i, line := range strings.Split(string(data), "\n") {
+				if forbidden.MatchString(line) {
+					found = append(found, fmt.Sprintf("%s:%d: %s", path, i+1, strings.TrimSpace(line)))
+				}
+			}
+			return nil
+		})
+		require.NoError(t, err)
+	}
+	require.Empty(t, found, "read the environment through Main's getenv (rt.env) instead")
 }
