@@ -129,7 +129,7 @@ func Summary(r Result) string {
 	b.WriteString("### convox-ci\n\n| | |\n|---|---|\n")
 	row := func(k, v string) {
 		if v != "" {
-			fmt.Fprintf(&b, "| %s | %s |\n", k, strings.ReplaceAll(v, "|", "\\|"))
+			fmt.Fprintf(&b, "| %s | %s |\n", k, cell(v))
 		}
 	}
 	row("Status", r.Status)
@@ -145,11 +145,18 @@ func Summary(r Result) string {
 	if len(r.Steps) > 0 {
 		b.WriteString("\n| Step | Status | Duration |\n|---|---|---|\n")
 		for _, s := range r.Steps {
-			fmt.Fprintf(&b, "| %s | %s | %s |\n", s.Name, s.Status, time.Duration(s.Duration).Round(time.Millisecond))
+			fmt.Fprintf(&b, "| %s | %s | %s |\n", cell(s.Name), cell(s.Status), time.Duration(s.Duration).Round(time.Millisecond))
 		}
 	}
 	b.WriteString("\n")
 	return b.String()
+}
+
+// cell is v as one Markdown table cell: a | is escaped and a line break
+// becomes <br>, so a value (an error text from a server, a command) never
+// ends its row or starts another.
+func cell(v string) string {
+	return strings.NewReplacer("|", "\\|", "\r\n", "<br>", "\n", "<br>", "\r", "<br>").Replace(strings.TrimRight(v, "\r\n"))
 }
 
 func appendFile(path, s string) error {

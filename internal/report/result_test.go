@@ -55,3 +55,29 @@ func TestNewLoggerRejectsUnknownSettings(t *testing.T) {
 	_, err = NewLogger(os.Stderr, LogOptions{Level: "loud"}, NewSecrets())
 	require.ErrorContains(t, err, "unknown log level")
 }
+
+// The job summary is a Markdown table: an error that spans lines (a
+// Rack's 403 with its advice on a second line, or a server's text forging
+// a row) and a step name holding a | stay inside their own cells.
+func TestSummaryKeepsEveryValueInItsCell(t *testing.T) {
+	r := Result{Status: "failed", App: "myapp", Error: "denied (GET /apps/myapp: 403)\nThe key may not do this.\r\n| Status | succeeded |\n",
+		Steps: []StepResult{{Name: "running web a | b", Status: "failed"}}}
+	s := Summary(r)
+	var rows []string
+	for _, line := range strings.Split(s, "\n") {
+		if strings.HasPrefix(line, "|") {
+			rows = append(rows, line)
+		} else {
+			require.True(t, line == "" || strings.HasPrefix(line, "###"), "a line outside the table: %q\n%s", line, s)
+		}
+	}
+	cells := func(row string) int { return len(strings.Split(strings.ReplaceAll(row, `\|`, ""), "|")) - 2 }
+	for _, row := range rows {
+		if strings.HasPrefix(row, "| Step ") || strings.HasPrefix(row, "| running") || strings.HasPrefix(row, "|---|---|---") {
+			require.Equal(t, 3, cells(row), row)
+			continue
+		}
+		require.Equal(t, 2, cells(row), "%q\n%s", row, s)
+	}
+	require.NotContains(t, rows, "| Status | succeeded |", "text in the error forged a row")
+}
