@@ -33,9 +33,20 @@ func (f buildFlags) step() steps.Build {
 	return steps.Build{Dir: f.Dir, Description: f.Description, Manifest: f.Manifest, Development: f.Development, NoCache: f.NoCache, BuildArgs: f.BuildArgs}
 }
 
+// secretValues registers the build args' values before anything is sent:
+// a build arg carries a token as often as an env value does.
+func (f buildFlags) secretValues(rt *runtime) {
+	for _, a := range f.BuildArgs {
+		if _, v, ok := strings.Cut(a, "="); ok {
+			rt.secrets.Add(v)
+		}
+	}
+}
+
 type buildCmd struct{ buildFlags }
 
 func (c *buildCmd) Run(rt *runtime, g *Globals) error {
+	c.secretValues(rt)
 	st, err := g.state(rt, "", "")
 	if err != nil {
 		return err
@@ -60,6 +71,7 @@ type deployCmd struct {
 }
 
 func (c *deployCmd) Run(rt *runtime, g *Globals) error {
+	c.secretValues(rt)
 	st, err := g.state(rt, "", "")
 	if err != nil {
 		return err

@@ -370,3 +370,27 @@ func TestRunCommandWithALineBreakIsRefusedBeforeAnythingIsSent(t *testing.T) {
 	require.Empty(t, rk.sim.Requests(), "nothing sent")
 	requireNoForm(t, "stderr", res.stderr, multiLineKey)
 }
+
+// A build arg given on the command line (--build-args NPM_TOKEN=...) is a
+// secret as a rules file's build arg is: a build log that echoes it shows
+// [REDACTED], and a malformed one is refused without repeating its value.
+func TestBuildArgsOnTheCommandLineAreSecrets(t *testing.T) {
+	t.Parallel()
+	const token = `npm-tok<"\>&%40:/é-0123`
+	rk := newRack(t, racksim.Options{})
+	dir := appDir(t)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM scratch\nARG NPM_TOKEN\nRUN echo \""+token+"\"\n"), 0o644))
+	res := rk.run(t, nil, "build", "--build-args", "NPM_TOKEN="+token, dir)
+	require.Equal(t, 0, res.code, res.stderr)
+	require.Regexp(t, `RUN echo \\?"\[REDACTED\]\\?"`, res.stderr, "the build log line is shown, the echoed build arg replaced")
+	requireNoForm(t, "stdout", res.stdout, token)
+	requireNoForm(t, "stderr", res.stderr, token)
+
+	for _, bad := range []string{"NPM TOKEN=" + token, token} {
+		res = rk.run(t, nil, "build", "--build-args", bad, dir)
+		require.Equal(t, 2, res.code, res.stderr)
+		require.Contains(t, res.stderr, "NAME=VALUE")
+		requireNoForm(t, "stderr", res.stderr, token)
+		requireNoForm(t, "stdout", res.stdout, token)
+	}
+}

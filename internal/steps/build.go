@@ -297,9 +297,14 @@ func (c *countReader) Read(p []byte) (int, error) {
 // args it is sent on commas (a value with one would arrive cut in two).
 func CheckBuildArgs(args []string) error {
 	for _, a := range args {
+		// The arg is never repeated: its value may be a secret (a token),
+		// and one without = may be a value pasted without NAME=.
 		name, _, ok := strings.Cut(a, "=")
-		if !ok || name == "" || strings.ContainsAny(name, " \t\r\n") {
-			return fmt.Errorf("build arg %q is not NAME=VALUE (a value cannot hold a comma: the Rack splits build args on commas, and so does --build-args; repeat the flag for each arg)", a)
+		if !ok {
+			return fmt.Errorf("a build arg is not NAME=VALUE (not repeated: it may be a value pasted without NAME=; a value cannot hold a comma: the Rack splits build args on commas, and so does --build-args; repeat the flag for each arg)")
+		}
+		if name == "" || strings.ContainsAny(name, " \t\r\n") {
+			return fmt.Errorf("build arg %q=... is not NAME=VALUE: the name is empty or holds white space", name)
 		}
 		if strings.Contains(a, ",") {
 			return fmt.Errorf("the value of build arg %s has a comma: the Rack splits build args on commas, so pass a list another way (e.g. separated by spaces or semicolons)", name)
