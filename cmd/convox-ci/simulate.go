@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
@@ -28,7 +29,7 @@ type simulateCmd struct {
 	BuildTime    time.Duration `name:"build-duration" help:"How long each build runs on the simulated Rack." default:"300ms"`
 	RolloutTime  time.Duration `name:"rollout-duration" help:"How long each promotion stays updating." default:"300ms"`
 	Lag          time.Duration `name:"controller-lag" help:"How long after a promote the app still reads running on its old release, as on a busy real Rack." default:"0s"`
-	WriteEnv     string        `name:"write-env" help:"Also write the export lines to this file once the Rack is listening (source it from another shell or script: . FILE); removed when simulate stops." placeholder:"FILE"`
+	WriteEnv     string        `name:"write-env" help:"Also write the export lines to this file once the Rack is listening (source it from another shell or script: . FILE); removed when simulate stops (an existing file is refused unless an earlier simulate wrote it, or it is empty)." placeholder:"FILE"`
 }
 
 // Validate checks the fault rate before anything starts.
@@ -110,6 +111,11 @@ func (c *simulateCmd) Run(rt *runtime, g *Globals) error {
 	if len(apps) == 0 {
 		apps = []string{demoApp}
 	}
+	if c.WriteEnv != "" {
+		if err := replaceableEnvFile(c.WriteEnv); err != nil {
+			return usagef("--write-env %s: %v", c.WriteEnv, err)
+		}
+	}
 	sim := racksim.New(racksim.Options{Password: pw, Apps: apps, Console: c.Console, Racks: c.Racks, DeployKey: c.Console, Logger: rt.log,
 		Faults: racksim.Faults{Rate: c.FaultRate, Seed: c.Seed}})
 	sim.SetBuildDuration(c.BuildTime)
@@ -142,6 +148,26 @@ func (c *simulateCmd) Run(rt *runtime, g *Globals) error {
 	fmt.Fprint(rt.stdout, lines.String())
 	rt.log.Info().Str("url", s.url).Bool("console", c.Console).Strs("apps", apps).Float64("fault_rate", c.FaultRate).Int64("seed", c.Seed).Msg("simulated Rack serving; interrupt to stop")
 	<-rt.ctx.Done()
+	return nil
+}
+
+// replaceableEnvFile refuses a --write-env file simulate must not replace
+// and later remove: one that exists and holds anything but the export lines
+// an earlier simulate wrote (a project's .env). An empty file (mktemp's) is
+// taken.
+func replaceableEnvFile(path string) error {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		if line != "" && !strings.HasPrefix(line, "export CONVOX_") {
+			return errors.New("the file exists and is not one simulate wrote; simulate replaces its file and removes it when it stops, so give a new path (e.g. /tmp/rack.env)")
+		}
+	}
 	return nil
 }
 

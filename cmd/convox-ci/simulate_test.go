@@ -2,6 +2,8 @@ package main
 
 import (
 	"bufio"
+	"bytes"
+	"context"
 	"io"
 	"os"
 	"path/filepath"
@@ -174,4 +176,35 @@ func TestSimulateNeverPrintsAnAmbientPassword(t *testing.T) {
 	require.NotEqual(t, testPassword, settings["CONVOX_PASSWORD"])
 	require.NotContains(t, strings.Join(lines, "\n"), testPassword)
 	stopSimulate(t, p)
+}
+
+// --write-env replaces its file and removes it when simulate stops: a file
+// that is not an earlier simulate's (a project's .env) is refused, exit 2,
+// before anything is served, and left as it was. A leftover of an earlier
+// simulate, or an empty file (mktemp's), is taken.
+func TestSimulateWriteEnvNeverTakesAnotherFile(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	file := filepath.Join(t.TempDir(), ".env")
+	const project = "DATABASE_URL=postgres://localhost/dev\n"
+	require.NoError(t, os.WriteFile(file, []byte(project), 0o644))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second) // a bound on a server that would never stop
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	code := Main(ctx, []string{"simulate", "--listen", "127.0.0.1:0", "--write-env", file}, e.getenv, strings.NewReader(""), &stdout, &stderr)
+	require.Equal(t, 2, code, stderr.String())
+	require.Contains(t, stderr.String(), "--write-env")
+	require.Empty(t, stdout.String(), "nothing was served")
+	data, err := os.ReadFile(file)
+	require.NoError(t, err)
+	require.Equal(t, project, string(data), "the project's file is untouched")
+
+	for _, earlier := range []string{"export CONVOX_HOST=https://127.0.0.1:5443\nexport CONVOX_APP=example-app\n", ""} {
+		require.NoError(t, os.WriteFile(file, []byte(earlier), 0o600))
+		p, _, lines := e.startSimulate(t, nil, "--write-env", file)
+		data, err = os.ReadFile(file)
+		require.NoError(t, err)
+		require.Equal(t, strings.Join(lines, "\n")+"\n", string(data))
+		stopSimulate(t, p)
+	}
 }
