@@ -394,3 +394,39 @@ func TestBuildArgsOnTheCommandLineAreSecrets(t *testing.T) {
 		requireNoForm(t, "stdout", res.stdout, token)
 	}
 }
+
+// A migration whose shell traces its commands (set -x, as many CI scripts
+// do) prints a ${VAR} value holding a ' the way bash quotes it:
+// 'it'\”s...'. No part of it shows.
+func TestSecretQuotedByAShellTraceNeverShows(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("no bash")
+	}
+	const pw = "it's-a-db-password-0123"
+	rk := consoleRack(t)
+	dir := appDir(t)
+	rules := strings.Replace(varRules, `bin/migrate --url=${DATABASE_URL} --id=${ZW_KEY}`, `true --pw=\"${DB_PW}\"`, 1)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "convox-ci.yml"), []byte(rules), 0o644))
+	rk.set("CONVOX_CI_CONFIG", filepath.Join(dir, "convox-ci.yml"))
+	rk.set("CONVOX_CI_BRANCH", "master")
+	rk.set("DB_PW", pw)
+	rk.set("DATABASE_URL", "postgres://db/x")
+	ran := make(chan string, 1)
+	rk.sim.OnExec(func(app, service, command string, stdin []byte) (string, int) {
+		out, err := exec.Command("bash", "-xc", command).CombinedOutput() // the process's shell, tracing
+		ran <- string(out)
+		if err != nil {
+			return string(out), 1
+		}
+		return string(out), 0
+	})
+	res := rk.run(t, nil, "ci", dir)
+	require.Equal(t, 0, res.code, res.stderr)
+	require.Contains(t, <-ran, `'--pw=it'\''s-a-db-password-0123'`, "bash traced the command with the value quoted")
+	require.Contains(t, res.stdout, "+ true '--pw=[REDACTED]'")
+	for name, out := range map[string]string{"stdout": res.stdout, "stderr": withoutMasks(res.stderr)} {
+		require.NotContains(t, out, "s-a-db-password", name)
+		requireNoForm(t, name, out, pw)
+	}
+}

@@ -179,6 +179,9 @@ func encodings(v string) []string {
 		strings.TrimPrefix(url.UserPassword("convox", v).String(), "convox:")} {
 		forms = append(forms, u, lowerHex(u)) // %3C and %3c (.NET's UrlEncode) are the same escape
 	}
+	// Shell single-quoted, a ' written as '\'' (bash -x traces, our own
+	// command lines) or '"'"' (Python's shlex.quote).
+	forms = append(forms, strings.ReplaceAll(v, "'", `'\''`), strings.ReplaceAll(v, "'", `'"'"'`))
 	// HTML-escaped: Go's html.EscapeString, Python's html.escape, PHP's
 	// htmlspecialchars.
 	forms = append(forms, html.EscapeString(v),
