@@ -396,8 +396,8 @@ func TestBuildArgsOnTheCommandLineAreSecrets(t *testing.T) {
 }
 
 // A migration whose shell traces its commands (set -x, as many CI scripts
-// do) prints a ${VAR} value holding a ' the way bash quotes it:
-// 'it'\”s...'. No part of it shows.
+// do) prints a ${VAR} value holding a ' the way bash quotes it, each '
+// closing the quotes, escaped, and reopening them. No part of it shows.
 func TestSecretQuotedByAShellTraceNeverShows(t *testing.T) {
 	t.Parallel()
 	if _, err := exec.LookPath("bash"); err != nil {
