@@ -20,14 +20,16 @@
 # BASE_IMAGE replaces alpine (e.g. where Docker Hub is out of reach): any image with
 # a shell; on Alpine the packages below are installed, any other base must already
 # hold bash, git, ssh and the CA bundle (.ci/image.sh builds such a base from
-# Debian's packages).
+# Debian's packages). GO_IMAGE replaces the golang image of the build stage: any
+# image with go on PATH and GOPATH=/go.
 
 ARG BINARY_SOURCE=build
 ARG GO_VERSION=1.26
 ARG ALPINE_VERSION=3.22
 ARG BASE_IMAGE=alpine:${ALPINE_VERSION}
+ARG GO_IMAGE=golang:${GO_VERSION}-alpine
 
-FROM --platform=$BUILDPLATFORM golang:${GO_VERSION}-alpine AS build
+FROM --platform=$BUILDPLATFORM ${GO_IMAGE} AS build
 ARG TARGETOS
 ARG TARGETARCH
 ARG VERSION=dev

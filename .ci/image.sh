@@ -105,6 +105,48 @@ awk -v s="$size" -v b="$binsize" 'BEGIN {
 }'
 [[ $size -lt 250000000 ]] || die "the image is $size bytes: keep it under 250 MB (every job pulls it)"
 
+# ---------------------------------------------------------------- from source
+# What `docker build .` does for a user: the Go stage compiles the checkout sent
+# through .dockerignore. Its golang image comes from Docker Hub when it answers,
+# else it is the base plus this machine's Go toolchain.
+step "docker build from source (BINARY_SOURCE=build: the Go stage and .dockerignore)"
+go_image=${CONVOX_CI_GO_IMAGE:-}
+if [[ -z $go_image ]]; then
+  golang=golang:$(sed -n 's/^ARG GO_VERSION=//p' Dockerfile)-alpine
+  if "$docker" image inspect "$golang" >/dev/null 2>&1 || timeout 20 "$docker" pull -q "$golang" >/dev/null 2>&1; then
+    go_image=$golang
+  fi
+fi
+if [[ -z $go_image ]]; then
+  goroot=$(go env GOROOT)
+  go_image=convox-ci-go:$(go env GOVERSION)-${base##*:}-$(sha256sum /etc/ssl/certs/ca-certificates.crt | cut -c1-8)
+  if ! "$docker" image inspect "$go_image" >/dev/null 2>&1; then
+    gctx=$work/go-image
+    mkdir -p "$gctx/go"
+    cp -a "$goroot"/{bin,pkg,src,lib,go.env,VERSION} "$gctx/go/"
+    # This machine's trust store, so that the Go stage reaches the module proxy
+    # as this machine's go does (the shipped base keeps Debian's own bundle).
+    cp /etc/ssl/certs/ca-certificates.crt "$gctx/"
+    printf '%s\n' "FROM $base" 'COPY go /usr/local/go' 'COPY ca-certificates.crt /etc/ssl/certs/ca-certificates.crt' \
+      'ENV GOPATH=/go PATH=/go/bin:/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin GOTOOLCHAIN=local' >"$gctx/Dockerfile"
+    "$docker" build -q -t "$go_image" "$gctx" >/dev/null
+    rm -rf "$gctx"
+  fi
+fi
+t=$SECONDS
+"$docker" build --progress=plain --network host -f Dockerfile --platform linux/amd64 \
+  --build-arg GO_IMAGE="$go_image" --build-arg BASE_IMAGE="$base" --build-arg VERSION="$version" \
+  -t convox-ci:from-source . >"$work/build-source.log" 2>&1 || {
+  tail -30 "$work/build-source.log"
+  echo "dockerd's last lines:"
+  tail -5 "$work/dockerd.log"
+  die "docker build from source failed"
+}
+got=$("$docker" run --rm convox-ci:from-source version)
+[[ $got == "convox-ci $version" || $got == "convox-ci $version "* ]] || die "the image built from source says '$got', not convox-ci $version"
+echo "  built convox-ci:from-source with $go_image in $((SECONDS - t))s: $got"
+"$docker" rmi convox-ci:from-source >/dev/null
+
 # ---------------------------------------------------------------- workspace
 step "simulated Rack and a checkout"
 rack_start
