@@ -42,8 +42,7 @@ func esc(s string) string { return url.PathEscape(s) }
 // target is the full URL of an API path: the endpoint's prefix plus path,
 // and always a "?" (docs/protocol.md, Requests).
 func (c *Client) target(path string, query url.Values) string {
-	prefix := (&url.URL{Path: c.base.Path}).EscapedPath()
-	return c.base.Scheme + "://" + c.base.Host + prefix + path + "?" + query.Encode()
+	return c.endpoint(c.base.Scheme, path) + "?" + query.Encode()
 }
 
 // wsTarget is the websocket URL of an API path (no "?").
@@ -51,6 +50,17 @@ func (c *Client) wsTarget(path string) string {
 	scheme := "wss"
 	if c.base.Scheme == "http" {
 		scheme = "ws"
+	}
+	return c.endpoint(scheme, path)
+}
+
+// endpoint is scheme://host, the endpoint's prefix and path. A path always
+// starts with /, so that no path (one a server named, such as Console's
+// session path) can change the host or port the credentials go to
+// ("@other/x", ":8443/x").
+func (c *Client) endpoint(scheme, path string) string {
+	if !strings.HasPrefix(path, "/") {
+		path = "/" + path
 	}
 	prefix := (&url.URL{Path: c.base.Path}).EscapedPath()
 	return scheme + "://" + c.base.Host + prefix + path

@@ -160,3 +160,32 @@ func TestSameOrigin(t *testing.T) {
 type writerFunc func([]byte)
 
 func (f writerFunc) Write(p []byte) (int, error) { f(p); return len(p), nil }
+
+// Console's session challenge names the path to POST to. A path that does
+// not start with / would change the URL's authority when appended to the
+// host ("@other:port/session"; ":port/x" on a host given without a port): the
+// password must still go only to the host it was given for.
+func TestSessionChallengePathNeverLeavesTheHost(t *testing.T) {
+	for _, form := range []string{"@HOST/session", "@HOST"} {
+		t.Run(form, func(t *testing.T) {
+			other := &elsewhere{}
+			otherSrv := httptest.NewServer(other)
+			t.Cleanup(otherSrv.Close)
+			otherHost := strings.TrimPrefix(otherSrv.URL, "http://")
+			path := strings.Replace(form, "HOST", otherHost, 1)
+			f := &fakeConsole{sessionPath: path, sessionToken: "false", sessionID: "sess-secret-id"}
+			srv := httptest.NewServer(f)
+			t.Cleanup(srv.Close)
+			f.t = t
+			cfg, _ := testConfig(srv.URL)
+			cfg.RackURL, cfg.Host, cfg.Password, cfg.Rack = "", srv.URL, testPassword, "acme/production"
+			cfg.RetryMax = 0
+			c := newTestClient(t, cfg)
+			_, _ = c.SystemGet(context.Background())
+			n, creds := other.seen()
+			require.Zero(t, n, "a request reached the other server")
+			require.Empty(t, creds)
+			require.NotEmpty(t, f.seen(), "the Console was asked")
+		})
+	}
+}
