@@ -5,8 +5,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"html"
 	"net/url"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -40,8 +42,13 @@ func canaryForms(s string) []string {
 		}
 		j, _ := json.Marshal(p)
 		q := strconv.Quote(p)
+		a := strconv.QuoteToASCII(p)
+		lowerHex := regexp.MustCompile(`%[0-9A-F]{2}`).ReplaceAllStringFunc(url.QueryEscape(p), strings.ToLower)
 		forms = append(forms, p, string(j[1:len(j)-1]), q[1:len(q)-1], url.QueryEscape(p), url.PathEscape(p),
-			base64.StdEncoding.EncodeToString([]byte(p)), base64.StdEncoding.EncodeToString([]byte("convox:"+p)))
+			base64.StdEncoding.EncodeToString([]byte(p)), base64.StdEncoding.EncodeToString([]byte("convox:"+p)),
+			// as other servers and shells write it: ASCII-only quoting, .NET's
+			// lower-case %xx, HTML, bash -x's single quotes
+			a[1:len(a)-1], lowerHex, html.EscapeString(p), strings.ReplaceAll(p, "'", `'\''`))
 	}
 	return forms
 }
