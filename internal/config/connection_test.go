@@ -39,3 +39,46 @@ targets:
 	require.ErrorContains(t, err, "password must be a ${VAR}")
 	require.NotContains(t, err.Error(), "prod-key-1234")
 }
+
+// A key inside host: is a credential too: written literally in the rules
+// file it is refused (exit 2) without being repeated; as a ${VAR} it is
+// taken, and the value is a secret.
+func TestKeyInAHostMustBeAVariable(t *testing.T) {
+	env := map[string]string{"PROD_KEY": "prod-key-1234"}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	for _, host := range []string{"https://convox:lit-key-5678@prod.example.org", "convox:lit-key-5678@prod.example.org:5443",
+		"https://jwt:lit-key-5678${PROD_KEY}@prod.example.org"} {
+		for _, where := range []string{"    host: %q\n    steps: [deploy]\n", "    steps:\n      - import: {from: org/staging, host: %q}\n      - promote\n"} {
+			_, err := Parse("convox-ci.yml", []byte("app: a\ntargets:\n  production:\n    tags: [\"v*\"]\n    rack: org/production\n"+fmt.Sprintf(where, host)), lookup)
+			var ce *Error
+			require.ErrorAs(t, err, &ce, "%s in %q", host, where)
+			require.ErrorContains(t, err, "${VAR}")
+			require.NotContains(t, err.Error(), "lit-key-5678")
+		}
+	}
+	f, err := Parse("convox-ci.yml", []byte(`app: a
+targets:
+  production:
+    tags: ["v*"]
+    rack: org/production
+    host: https://convox:${PROD_KEY}@prod.example.org
+    steps: [deploy]
+`), lookup)
+	require.NoError(t, err)
+	require.Equal(t, "https://convox:prod-key-1234@prod.example.org", f.Targets[0].Conn.Host)
+}
+
+func TestHostKeyIsFoundInTheAuthorityOnly(t *testing.T) {
+	for written, want := range map[string]string{
+		"https://convox:k3y@rack.example.org":     "k3y",
+		"convox:k3y@rack.example.org:5443":        "k3y",
+		"https://convox:${K}@rack.example.org":    "${K}",
+		"https://rack.example.org:5443/prefix@x":  "",
+		"https://rack.example.org":                "",
+		"${PROD_HOST}":                            "",
+		" https://jwt:t0k@rack.example.org/api\n": "t0k",
+	} {
+		key, _ := hostKey(written)
+		require.Equal(t, want, key, "%q", written)
+	}
+}

@@ -117,6 +117,10 @@ func (l *loader) connection(fields map[string]entry) (Connection, *Error) {
 		if strings.TrimSpace(raw) == "" {
 			return c, l.errf(en.val, "write host: ${PRODUCTION_CONVOX_HOST}, or remove the key to use CONVOX_HOST", "host is empty")
 		}
+		if key, ok := hostKey(raw); ok && !secretRef.MatchString(key) {
+			return c, l.errf(en.val, "write the host as a ${VAR} (host: ${PRODUCTION_CONVOX_HOST}), or the key as one (https://convox:${PRODUCTION_KEY}@rack.example.org), and keep the key in the CI's secret settings",
+				"host carries a key written in the rules file (not repeated here): a Rack API key is a secret and is never written there")
+		}
 	}
 	if en, ok := fields["password"]; ok {
 		val, e := l.unwrap(en.val)
@@ -133,6 +137,22 @@ func (l *loader) connection(fields map[string]entry) (Connection, *Error) {
 		}
 	}
 	return c, nil
+}
+
+// hostKey is the key a host: carries as written (user:KEY@host, with or
+// without a scheme), if any.
+func hostKey(written string) (string, bool) {
+	s := strings.TrimSpace(written)
+	if _, rest, ok := strings.Cut(s, "://"); ok {
+		s = rest
+	}
+	s, _, _ = strings.Cut(s, "/") // the authority: an @ in a path is no key
+	at := strings.LastIndex(s, "@")
+	if at < 0 {
+		return "", false
+	}
+	_, key, ok := strings.Cut(s[:at], ":")
+	return key, ok && key != ""
 }
 
 // name checks a rack or app name as written (before expansion).
