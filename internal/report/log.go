@@ -100,13 +100,14 @@ func consoleFields(evt map[string]any) error {
 // FreeTextFields are the log fields that carry free text, which may hold a
 // secret: the message (remote output lines are logged as messages), the
 // error, a reason given by the Rack. Only these are redacted; every other
-// field is a value we computed (ids, app, rack, keys, status) and is written
+// field is a value we computed (ids, app, rack, keys) and is written
 // as it is. A new field that carries text from a server, a remote process
 // or an error belongs here.
 var FreeTextFields = map[string]bool{
 	zerolog.MessageFieldName: true,
 	zerolog.ErrorFieldName:   true,
 	"reason":                 true,
+	"status":                 true, // a state the Rack sent (an HTTP status is a number, never redacted)
 }
 
 // fieldRedactor rewrites each zerolog event (one JSON object per Write) with

@@ -187,3 +187,22 @@ func TestLoggerKeepsEventsThatAreNotJSONObjectsRedacted(t *testing.T) {
 	require.Equal(t, "not json "+Redacted+"\n", b.String())
 
 }
+
+// A status is a state the Rack sent (promote's warning about an app whose
+// status is neither running, updating nor rollback): free text from a
+// server, redacted as the message is.
+func TestJSONLogRedactsAStatusTheRackSent(t *testing.T) {
+	var b bytes.Buffer
+	s := NewSecrets()
+	s.Add(hostilePassword)
+	log, err := NewLogger(&b, LogOptions{Format: "json", Level: "trace"}, s)
+	require.NoError(t, err)
+	log.Warn().Str("status", "odd "+hostilePassword).Str("release", "R1").Msg("the app's status is odd")
+	events := decodeLines(t, b.String())
+	require.Len(t, events, 1)
+	require.Equal(t, "odd "+Redacted, events[0]["status"])
+	require.Equal(t, "R1", events[0]["release"])
+	for name, form := range everyForm(hostilePassword) {
+		require.NotContains(t, b.String(), form, name)
+	}
+}
