@@ -143,7 +143,7 @@ targets:
 
 	res := rk.run(t, nil, "plan", dir)
 	require.Equal(t, 0, res.code, res.stderr)
-	require.Contains(t, res.stdout, "Target staging: ")
+	require.Contains(t, res.stdout, "Target staging: app (unset here) on rack org/staging\n", "the app is shown as unset")
 	require.Contains(t, res.stdout, "ci would stop here, before sending anything (exit 2):")
 	require.Contains(t, res.stdout, "convox-ci.yml:1:6: environment variable APP_NAME (for ${APP_NAME}) is not set")
 

@@ -190,7 +190,13 @@ func (c *planCmd) Run(rt *runtime, g *Globals) error {
 	if !d.Deploys() {
 		fmt.Fprintf(&b, "\nNothing to deploy: %s\n", p.Reason)
 	} else {
-		fmt.Fprintf(&b, "\nTarget %s: app %s on rack %s\n", p.Target, p.App, p.Rack)
+		shown := func(v string) string { // empty only when a ${VAR} is unset here (named below)
+			if v == "" {
+				return "(unset here)"
+			}
+			return v
+		}
+		fmt.Fprintf(&b, "\nTarget %s: app %s on rack %s\n", p.Target, shown(p.App), shown(p.Rack))
 		if d.Match.Reason != "" {
 			fmt.Fprintf(&b, "(%s)\n", d.Match.Reason)
 		}
