@@ -176,7 +176,8 @@ func encodings(v string) []string {
 		forms = append(forms, a, strings.ReplaceAll(a, "/", `\/`))
 	}
 	for _, u := range []string{url.QueryEscape(v), url.PathEscape(v), (&url.URL{Path: v}).EscapedPath(),
-		strings.TrimPrefix(url.UserPassword("convox", v).String(), "convox:")} {
+		strings.TrimPrefix(url.UserPassword("convox", v).String(), "convox:"),
+		percentEncoded(v, ""), percentEncoded(v, "/")} { // every byte but A-Z a-z 0-9 - _ . ~ (and /: urllib's quote)
 		forms = append(forms, u, lowerHex(u)) // %3C and %3c (.NET's UrlEncode) are the same escape
 	}
 	// Shell single-quoted, a ' written as '\'' (bash -x traces, our own
@@ -229,6 +230,21 @@ func asciiJSON(v string, upper bool) string {
 		default:
 			b.WriteRune(r)
 		}
+	}
+	return b.String()
+}
+
+// percentEncoded is v with every byte escaped as %XX but the unreserved
+// characters of RFC 3986 and those in keep.
+func percentEncoded(v, keep string) string {
+	var b strings.Builder
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || strings.IndexByte("-_.~"+keep, c) >= 0 {
+			b.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&b, "%%%02X", c)
 	}
 	return b.String()
 }
