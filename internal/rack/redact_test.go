@@ -70,7 +70,7 @@ func TestConsoleSessionIsASecretOnceOpened(t *testing.T) {
 // commonly escape text: JSON with every non-ASCII character as \uXXXX
 // (Python's json.dumps; PHP's json_encode, which also writes \/; upper-case
 // hex), URL-encoded with lower-case hex (.NET's UrlEncode) or with / kept
-// (Python's urllib.parse.quote), HTML-escaped
+// (Python's urllib.parse.quote), Python's repr, HTML-escaped
 // (Python's html.escape, Go's html/template), and in an HTML page's title.
 // None of these shows in the error as it is printed.
 func TestPasswordEchoedByAServerInItsOwnEscapingNeverShows(t *testing.T) {
@@ -81,6 +81,7 @@ func TestPasswordEchoedByAServerInItsOwnEscapingNeverShows(t *testing.T) {
 		"upper json":  `pa<ss\"wo\\rd&1%40:/\u00E9'\u0001\u200B`,
 		".net url":    `pa%3css%22wo%5crd%261%2540%3a%2f%c3%a9%27%01%e2%80%8b`,
 		"python url":  `pa%3Css%22wo%5Crd%261%2540%3A/%C3%A9%27%01%E2%80%8B`, // urllib.parse.quote: / kept
+		"python repr": `pa<ss"wo\\rd&1%40:/é\'\x01\u200b`,                    // a dict printed in an error
 		"python html": "pa&lt;ss&quot;wo\\rd&amp;1%40:/é&#x27;\x01\u200b",
 		"go html":     "pa&lt;ss&#34;wo\\rd&amp;1%40:/é&#39;\x01\u200b",
 	}

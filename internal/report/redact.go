@@ -180,6 +180,9 @@ func encodings(v string) []string {
 		percentEncoded(v, ""), percentEncoded(v, "/")} { // every byte but A-Z a-z 0-9 - _ . ~ (and /: urllib's quote)
 		forms = append(forms, u, lowerHex(u)) // %3C and %3c (.NET's UrlEncode) are the same escape
 	}
+	// Python's repr (a dict printed in an error): \ and ' escaped, or ' left
+	// as it is inside "..."; the rest as Python writes it.
+	forms = append(forms, pythonRepr(v, true), pythonRepr(v, false))
 	// Shell single-quoted, a ' written as '\'' (bash -x traces, our own
 	// command lines) or '"'"' (Python's shlex.quote).
 	forms = append(forms, strings.ReplaceAll(v, "'", `'\''`), strings.ReplaceAll(v, "'", `'"'"'`))
@@ -245,6 +248,35 @@ func percentEncoded(v, keep string) string {
 			continue
 		}
 		fmt.Fprintf(&b, "%%%02X", c)
+	}
+	return b.String()
+}
+
+// pythonRepr is v inside Python's repr quotes: \\, \t \n \r, \xNN for
+// the other control characters, \uXXXX (\UXXXXXXXX) for a character that
+// is not printable, and ' escaped when quote is set.
+func pythonRepr(v string, quote bool) string {
+	var b strings.Builder
+	for _, r := range v {
+		switch {
+		case r == '\\' || (quote && r == '\''):
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r < 0x100 && !strconv.IsPrint(r):
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case r < 0x10000 && !strconv.IsPrint(r):
+			fmt.Fprintf(&b, `\u%04x`, r)
+		case !strconv.IsPrint(r):
+			fmt.Fprintf(&b, `\U%08x`, r)
+		default:
+			b.WriteRune(r)
+		}
 	}
 	return b.String()
 }
