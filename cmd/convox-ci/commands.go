@@ -222,8 +222,19 @@ type releasesCmd struct {
 }
 
 type releasesRollbackCmd struct {
-	Release string `arg:"" optional:"" help:"The release whose build to put back (default: the build live before the active release's)."`
+	Release *string `arg:"" optional:"" help:"The release whose build to put back (default: the build live before the active release's)."`
 	ID      bool   `name:"id" help:"Print only the new release id on stdout."`
+}
+
+// Validate refuses an empty or blank release id before anything is sent:
+// it is neither a release (GET /releases/%20) nor "the previous build"
+// (`releases rollback "$RELEASE"` with RELEASE unset must not roll back to
+// another build than the one meant).
+func (c releasesRollbackCmd) Validate() error {
+	if c.Release != nil && strings.TrimSpace(*c.Release) == "" {
+		return fmt.Errorf("the release to roll back to is blank: name one (`convox-ci releases rollback RABCDEFGHIJ`), or give none to roll back to the build live before the active release's")
+	}
+	return nil
 }
 
 func (c *releasesRollbackCmd) Run(rt *runtime, g *Globals) error {
@@ -231,7 +242,11 @@ func (c *releasesRollbackCmd) Run(rt *runtime, g *Globals) error {
 	if err != nil {
 		return err
 	}
-	err = rt.runSteps(st, steps.Rollback{Release: c.Release})
+	var release string // nil: no argument, the previous build
+	if c.Release != nil {
+		release = *c.Release
+	}
+	err = rt.runSteps(st, steps.Rollback{Release: release})
 	if err == nil {
 		if c.ID {
 			fmt.Fprint(rt.stdout, st.ReleaseID)

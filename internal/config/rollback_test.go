@@ -62,3 +62,29 @@ targets:
 `), nil)
 	require.ErrorContains(t, err, "release is empty")
 }
+
+// A blank release, as written or from a ${VAR} holding only spaces, is a
+// mistake in the file, not a release id to send (GET /releases/%20) nor
+// "no release" (which would roll back to the previous build instead).
+func TestRollbackReleaseBlankIsAMistake(t *testing.T) {
+	for name, tc := range map[string]struct{ release, val string }{
+		"written blank":  {release: `" "`},
+		"variable blank": {release: `"${UNDO_TO}"`, val: "  "},
+		"written tab":    {release: `"\t"`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f, err := Parse("convox-ci.yml", []byte(`app: a
+targets:
+  undo:
+    branches: [undo]
+    rack: org/production
+    steps:
+      - rollback: {release: `+tc.release+`}
+`), func(k string) (string, bool) { return tc.val, k == "UNDO_TO" })
+			if err == nil {
+				err = f.Targets[0].Err()
+			}
+			require.ErrorContains(t, err, "release is empty")
+		})
+	}
+}

@@ -163,8 +163,9 @@ func (l *loader) step(n ast.Node, t *Target) (Step, *Error) {
 	case KindRollback:
 		if en, ok := fields["release"]; ok {
 			raw, _ := scalarText(unwrapQuiet(en.val))
-			// Empty as written; a ${VAR} the environment lacks waits on the target.
-			if s.Release, e = l.str(en, "release", true); e == nil && s.Release == "" && !strings.Contains(raw, "${") {
+			// Empty or blank as written, or a ${VAR} holding only spaces; a
+			// ${VAR} the environment lacks waits on the target ("" here).
+			if s.Release, e = l.str(en, "release", true); e == nil && strings.TrimSpace(s.Release) == "" && (s.Release != "" || !strings.Contains(raw, "${")) {
 				e = l.errf(en.val, "write release: RXXXXXXXXXX, or drop it to roll back to the previous build", "release is empty")
 			}
 		}
