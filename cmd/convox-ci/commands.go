@@ -223,7 +223,7 @@ type releasesCmd struct {
 
 type releasesRollbackCmd struct {
 	Release *string `arg:"" optional:"" help:"The release whose build to put back (default: the build live before the active release's)."`
-	ID      bool   `name:"id" help:"Print only the new release id on stdout."`
+	ID      bool    `name:"id" help:"Print only the new release id on stdout."`
 }
 
 // Validate refuses an empty or blank release id before anything is sent:
