@@ -32,6 +32,9 @@ func (Promote) String() string { return "promoting" }
 var (
 	notAppliedGrace    = 2 * time.Minute
 	unknownStatusLimit = 2 * time.Minute
+	// rollbackSettleLimit: how long a rollback status may last before it
+	// is the verdict without the app settling on a release.
+	rollbackSettleLimit = 2 * time.Minute
 )
 
 // Run promotes and waits for the rollout.
@@ -81,14 +84,15 @@ func promoteAndWait(ctx context.Context, st *pipeline.State, id string, force bo
 // waitApp polls the app until it is running. With a release id, it also
 // requires that release to be the active one (previous, the release live
 // before the promote, is known to be older): running on a newer release
-// is a *SupersededError; rollback, or running on an older release after the
-// app was seen updating or rolling back (or for notAppliedGrace without
-// that), is a *RollbackError. A status that is neither running, updating
-// nor rollback is logged and fails after unknownStatusLimit.
+// is a *SupersededError; running on an older release after the app was seen
+// updating or rolling back (or for notAppliedGrace without that), or a
+// rollback status lasting rollbackSettleLimit, is a *RollbackError. A
+// status that is neither running, updating nor rollback is logged and fails
+// after unknownStatusLimit.
 func waitApp(ctx context.Context, st *pipeline.State, release, previous, what string) (*rack.App, error) {
 	interval := st.Poll.Min
 	sawMoving := false // updating or rollback seen since the promote
-	var otherSince, unknownSince time.Time
+	var otherSince, unknownSince, rollbackSince time.Time
 	created := map[string]time.Time{}
 	unordered := false // the releases could not be read: no superseded verdict
 	newer := func(other string) (bool, error) {
@@ -144,14 +148,23 @@ func waitApp(ctx context.Context, st *pipeline.State, release, previous, what st
 		}
 		switch app.Status {
 		case rack.AppRollback:
+			// Not yet the verdict: the Rack may be reverting a newer promote
+			// to ours. As the Convox CLI does, wait for running and compare
+			// the release; a rollback that never settles still ends it.
 			sawMoving = true
 			if release != "" {
-				return app, &RollbackError{Release: release, Active: app.Release}
+				if rollbackSince.IsZero() {
+					rollbackSince = time.Now()
+					st.Log.Warn().Str("active", app.Release).Msgf("%s: the Rack is rolling back; waiting to see which release it settles on", what)
+				} else if time.Since(rollbackSince) > rollbackSettleLimit {
+					return app, &RollbackError{Release: release, Active: app.Release}
+				}
 			}
 		case rack.AppUpdating:
 			sawMoving = true
 			otherSince = time.Time{}
 		case rack.AppRunning:
+			rollbackSince = time.Time{}
 			if release == "" || app.Release == release {
 				return app, nil
 			}

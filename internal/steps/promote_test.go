@@ -131,3 +131,41 @@ func TestPromotePassesTheTimeLeftToTheRack(t *testing.T) {
 	require.Len(t, got, 1)
 	require.Contains(t, []string{"89", "90"}, got[0], "seconds left of the step's deadline, as the Rack's rollout timeout")
 }
+
+// A rollback status is not the verdict: the Rack shows it while it reverts
+// a newer promote that failed (and the atom's previous version may be ours:
+// provider/k8s and pkg/atom set Spec.CurrentVersion back to
+// Spec.PreviousVersion), so the real CLI waits for running and then
+// compares the release (pkg/cli releases.go, WaitForAppWithLogs). Here the
+// app reads rollback on our release twice, then runs it: that is success.
+func TestRollbackStatusThatSettlesOnOurReleaseIsSuccess(t *testing.T) {
+	sim, st := laggyRack(t, 0, 50*time.Millisecond)
+	old, _ := sim.Rack("").App(simApp)
+	id := newEnvRelease(t, st, "A=1")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	require.NoError(t, promoteOnce(ctx, st, id, rack.PromoteOptions{}))
+	sim.Respond("GET", "/apps/"+simApp, 200, `{"name":"`+simApp+`","generation":"3","status":"rollback","release":"`+id+`"}`, 2)
+	before := len(sim.Requests())
+	_, err := waitApp(ctx, st, id, old.Release, "waiting for the rollout")
+	require.NoError(t, err)
+	require.Greater(t, appReads(sim.Requests()[before:]), 2, "the app was read past its rollback status")
+}
+
+// A rollback status that never settles on a release is still the verdict,
+// after rollbackSettleLimit (a first deploy's failed revert can stay there).
+func TestRollbackStatusThatNeverSettlesIsARollback(t *testing.T) {
+	defer func(d time.Duration) { rollbackSettleLimit = d }(rollbackSettleLimit)
+	rollbackSettleLimit = 200 * time.Millisecond
+	sim, st := laggyRack(t, 0, 50*time.Millisecond)
+	old, _ := sim.Rack("").App(simApp)
+	id := newEnvRelease(t, st, "A=1")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	require.NoError(t, promoteOnce(ctx, st, id, rack.PromoteOptions{}))
+	sim.Respond("GET", "/apps/"+simApp, 200, `{"name":"`+simApp+`","generation":"3","status":"rollback","release":"`+old.Release+`"}`, 1000)
+	_, err := waitApp(ctx, st, id, old.Release, "waiting for the rollout")
+	var rb *RollbackError
+	require.True(t, errors.As(err, &rb), "got %v", err)
+	require.Equal(t, RollbackError{Release: id, Active: old.Release}, *rb)
+}
