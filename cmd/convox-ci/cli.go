@@ -133,6 +133,9 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdin 
 	}
 	code = exitCode(ctx, err)
 	rt.finish(err, code, time.Since(start), kctx.Command())
+	if rt.workflow != nil {
+		rt.workflow.Close()
+	}
 	return code
 }
 
@@ -201,6 +204,13 @@ func newRuntime(ctx context.Context, g *Globals, env lookupEnv, stdin io.Reader,
 		github:  channels.GitHubActions,
 		outputs: report.Outputs{ResultFile: g.ResultFile},
 	}
+	if rt.github {
+		// The log is written with GitHub's workflow commands stopped: a line
+		// of a build's output or a Rack's error is never run as one. Only
+		// our own commands (add-mask, group) are.
+		rt.workflow = report.NewWorkflow(stderr)
+		rt.stderr = rt.workflow
+	}
 	if !quiet {
 		rt.outputs.GitHubOutput = channels.GitHubOutput
 		rt.outputs.GitHubStepSummary = channels.GitHubStepSummary
@@ -211,18 +221,18 @@ func newRuntime(ctx context.Context, g *Globals, env lookupEnv, stdin io.Reader,
 			// of a multi-line secret), escaped as workflow command data. On
 			// stderr, never stdout: stdout carries data (--id, builds
 			// export) that a mask line would corrupt.
-			rt.secrets.OnAdd(func(line string) { fmt.Fprintf(stderr, "::add-mask::%s\n", commandData(line)) })
+			rt.secrets.OnAdd(func(line string) { rt.workflow.Command("add-mask", line) })
 		}
 	}
 	// Every credential is a secret before anything runs: the password and
 	// the key a RACK_URL or CONVOX_HOST carries (as the client will read it).
 	registerCredentials(rt.secrets, g.Password, g.RackURL, g.Host)
 	color := false
-	var logTo io.Writer = stderr
+	logTo := rt.stderr
 	if f, ok := stderr.(*os.File); ok && report.IsTerminal(f) {
 		color = !env.isSet("NO_COLOR")
 		if g.LogFormat != "json" { // JSON lines stay JSON lines: progress is logged as lines
-			rt.live = report.NewLive(stderr)
+			rt.live = report.NewLive(rt.stderr)
 			logTo = rt.live
 		}
 	}
@@ -232,12 +242,6 @@ func newRuntime(ctx context.Context, g *Globals, env lookupEnv, stdin io.Reader,
 	}
 	rt.log = log
 	return rt, nil
-}
-
-// commandData escapes a GitHub workflow command's data, as the runner
-// unescapes it.
-func commandData(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
 }
 
 // finish logs the outcome and writes the CI outputs.

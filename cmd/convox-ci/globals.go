@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	goruntime "runtime"
@@ -47,19 +46,20 @@ type Globals struct {
 // runtime is what commands get besides their flags: streams, the log, the
 // secrets to keep out of output, and what the run produced.
 type runtime struct {
-	ctx     context.Context
-	env     lookupEnv // the environment Main was given
-	stdin   io.Reader
-	stdout  io.Writer
-	stderr  io.Writer
-	log     zerolog.Logger
-	secrets *report.Secrets
-	result  report.Result
-	steps   *pipeline.State // the last steps run, to say what an interruption left
-	outputs report.Outputs
-	github  bool              // running under GitHub Actions: emit ::add-mask::
-	fromEnv map[string]string // flag name -> the variable that set it (unset: a flag or the default)
-	live    *report.Live      // stderr when it is a terminal: the log, with a status line under it
+	ctx      context.Context
+	env      lookupEnv // the environment Main was given
+	stdin    io.Reader
+	stdout   io.Writer
+	stderr   io.Writer
+	log      zerolog.Logger
+	secrets  *report.Secrets
+	result   report.Result
+	steps    *pipeline.State // the last steps run, to say what an interruption left
+	outputs  report.Outputs
+	github   bool              // running under GitHub Actions: emit ::add-mask::
+	workflow *report.Workflow  // on GitHub Actions: rt.stderr, with workflow commands stopped but ours
+	fromEnv  map[string]string // flag name -> the variable that set it (unset: a flag or the default)
+	live     *report.Live      // stderr when it is a terminal: the log, with a status line under it
 }
 
 // client connects to a Rack: the named one (through Console), or the one
@@ -209,8 +209,8 @@ func (g *Globals) stateAt(rt *runtime, ep pipeline.Endpoint, app string) (*pipel
 	if rt.github {
 		// Workflow commands bracket the log lines, so they share the log's stream and order.
 		group = func(title string) func() {
-			fmt.Fprintf(rt.stderr, "::group::%s\n", title)
-			return func() { fmt.Fprintln(rt.stderr, "::endgroup::") }
+			rt.workflow.Command("group", title)
+			return func() { rt.workflow.Command("endgroup", "") }
 		}
 	}
 	return &pipeline.State{

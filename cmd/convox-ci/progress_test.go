@@ -29,7 +29,12 @@ func TestDeployShowsProgressAndEndsWithASummary(t *testing.T) {
 	require.Contains(t, res.stderr, `"message":"build `+build+` running: `)
 	require.Contains(t, res.stderr, `"message":"waiting for the rollout: release `+release+`, app updating, `)
 
-	lines := strings.Split(strings.TrimSpace(res.stderr), "\n")
+	var lines []string // the log's lines, not GitHub's workflow commands
+	for _, line := range strings.Split(strings.TrimSpace(res.stderr), "\n") {
+		if !strings.HasPrefix(line, "::") {
+			lines = append(lines, line)
+		}
+	}
 	var last map[string]any
 	require.NoError(t, json.Unmarshal([]byte(lines[len(lines)-1]), &last))
 	require.Regexp(t, `^deployed release `+release+`: app `+testApp+` on rack 127\.0\.0\.1:\d+, commit `+testSha[:10]+`, in \d`, last["message"])

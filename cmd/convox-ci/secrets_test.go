@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/convox-ci/convox-ci/internal/report"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -182,7 +183,7 @@ func TestHostilePasswordEchoedByTheBuildLogShowsNowhere(t *testing.T) {
 			require.Equal(t, 0, res.code, res.stderr)
 
 			require.Regexp(t, `RUN echo \\?"\[REDACTED\]\\?"`, res.stderr, "the build log line is shown, the echoed password replaced")
-			require.Contains(t, res.stderr, "::add-mask::"+commandData(hostilePassword)+"\n")
+			require.Contains(t, res.stderr, "::add-mask::"+report.CommandData(hostilePassword)+"\n")
 			for name, out := range map[string]string{"stdout": res.stdout, "stderr": res.stderr,
 				"GITHUB_OUTPUT": readFile(t, output), "summary": readFile(t, summary), "result": readFile(t, resultFile)} {
 				requireNoForm(t, name, out, hostilePassword)
@@ -292,7 +293,7 @@ func TestRulesFileVariablesAreSecretBeforeAnyStepRuns(t *testing.T) {
 	require.Contains(t, res.stderr, `"step":"`+strings.ReplaceAll(written, `"`, `\"`)+`"`, "the step line shows the command as written")
 	firstStep := strings.Index(res.stderr, "step started")
 	for _, line := range []string{databaseURL, zeroWidthKey} {
-		mask := strings.Index(res.stderr, "::add-mask::"+commandData(line)+"\n")
+		mask := strings.Index(res.stderr, "::add-mask::"+report.CommandData(line)+"\n")
 		require.True(t, mask >= 0 && mask < firstStep, "%q is masked before any step runs", line)
 	}
 	for name, out := range map[string]string{"stdout": res.stdout, "stderr": res.stderr, "plan": plan.stdout + human.stdout, "GITHUB_OUTPUT": readFile(t, output)} {

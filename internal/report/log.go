@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mattn/go-isatty"
 	"github.com/rs/zerolog"
@@ -68,6 +70,11 @@ func NewLogger(w io.Writer, opts LogOptions, secrets *Secrets) (zerolog.Logger, 
 // output) without the fields every one of its lines repeats. JSON keeps
 // them all.
 func consoleFields(evt map[string]any) error {
+	// The message is written as it is; other string fields are quoted
+	// (control characters escaped) by the console writer already.
+	if text, ok := evt[zerolog.MessageFieldName].(string); ok {
+		evt[zerolog.MessageFieldName] = inert(text)
+	}
 	if _, ok := evt["stream"]; ok {
 		for _, k := range []string{"stream", "app", "rack", "build", "process", "service"} {
 			delete(evt, k)
@@ -95,6 +102,62 @@ func consoleFields(evt map[string]any) error {
 		evt[name] = Elapsed(time.Duration(ms * float64(time.Millisecond)))
 	}
 	return nil
+}
+
+// inert makes free text harmless on a console: a server's text cannot clear
+// the screen, move the cursor or start a line of its own. Control
+// characters (C0 but tab, DEL, C1) and escape sequences are written
+// escaped (\x1b, \r, \u009b), except colour (SGR: ESC [ digits m), which
+// build output carries. A line break continues the line, marked "  | ", so
+// a line never starts with text from elsewhere.
+func inert(s string) string {
+	clean := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 && c != '\t' || c == 0x7f || c >= 0x80 {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == '\r' && strings.HasPrefix(s[i:], "\r\n"):
+			size = 1 // the \n that follows is the line break
+		case r == '\n':
+			b.WriteString("\n  | ")
+		case r == 0x1b && sgr(s[i:]) > 0:
+			size = sgr(s[i:])
+			b.WriteString(s[i : i+size])
+		case r < 0x20 && r != '\t' || r >= 0x7f && r < 0xa0:
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
+
+// sgr is the length of the colour sequence (ESC [ digits and ; m) s starts
+// with, 0 if it starts with none.
+func sgr(s string) int {
+	if !strings.HasPrefix(s, "\x1b[") {
+		return 0
+	}
+	for i := 2; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == 'm':
+			return i + 1
+		case c != ';' && (c < '0' || c > '9'):
+			return 0
+		}
+	}
+	return 0
 }
 
 // FreeTextFields are the log fields that carry free text, which may hold a
