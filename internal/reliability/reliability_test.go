@@ -194,6 +194,7 @@ type outcome struct {
 	promoted int // promotions (deploy)
 	execs    int // executions (migration)
 	left     int // run processes left on the Rack (migration)
+	took     time.Duration
 	problems []string
 }
 
@@ -212,7 +213,9 @@ func (e *env) deploy(t *testing.T, app string) outcome {
 	st := e.state(t, app, password)
 	ctx, cancel := runCtx()
 	defer cancel()
+	start := time.Now()
 	o.err = pipeline.Run(ctx, st, []pipeline.Step{steps.Build{Dir: e.dir, Description: "build 0123456789 reliability"}, steps.Promote{}})
+	o.took = time.Since(start)
 	rs := e.sim.Rack("")
 	o.created = rs.BuildCreates(app)
 	promotions := rs.Promotions(app)
@@ -246,7 +249,9 @@ func (e *env) migrate(t *testing.T, app string) outcome {
 	st := e.state(t, app, password)
 	ctx, cancel := runCtx()
 	defer cancel()
+	start := time.Now()
 	o.err = pipeline.Run(ctx, st, []pipeline.Step{steps.Run{Service: "web", Command: []string{"bin/migrate"}, Limit: time.Minute}})
+	o.took = time.Since(start)
 	o.execs = e.execCount(app)
 	for _, r := range e.sim.Requests() {
 		if r.Method == http.MethodPost && r.Path == "/apps/"+app+"/services/web/processes" &&
@@ -276,7 +281,9 @@ func (e *env) replaceEnv(t *testing.T, app string) outcome {
 	ctx, cancel := runCtx()
 	defer cancel()
 	vars := []steps.EnvVar{{Key: "DATABASE_URL", Value: "postgres://app:" + canary + "@db/app"}, {Key: "NODE_ENV", Value: "production"}}
+	start := time.Now()
 	o.err = pipeline.Run(ctx, st, []pipeline.Step{steps.Env{Vars: vars, Replace: true}})
+	o.took = time.Since(start)
 	rels := rs.Releases(app)
 	o.created = len(rels) - before
 	if o.created > 1 {
@@ -473,6 +480,7 @@ func runRate(t *testing.T, p profile, rate float64, seed int64) {
 	// Permanent errors, under the same faults: each must end with its own
 	// class, or (under faults) an unavailable Rack; never with success.
 	classErrs := make([]error, len(classes))
+	classTook := make([]time.Duration, len(classes))
 	var cwg sync.WaitGroup
 	for i, c := range classes {
 		cwg.Add(1)
@@ -489,7 +497,9 @@ func runRate(t *testing.T, p profile, rate float64, seed int64) {
 			if c.kind == "migration exits 3" {
 				list = []pipeline.Step{steps.Run{Service: "web", Command: []string{"bin/migrate"}, Limit: time.Minute}}
 			}
+			began := time.Now()
 			classErrs[i] = pipeline.Run(ctx, st, list)
+			classTook[i] = time.Since(began)
 		}()
 	}
 	wg.Wait()
@@ -550,6 +560,25 @@ func runRate(t *testing.T, p profile, rate float64, seed int64) {
 		}
 	}
 	detail(t, "%s permanent errors: %s", label, strings.Join(cls, "; "))
+	// The slowest units say where a run's wall time went (a 30 s lookup
+	// window after a lost answer, the promote's grace, a loaded machine).
+	type timed struct {
+		name string
+		took time.Duration
+	}
+	var all []timed
+	for _, o := range outs {
+		all = append(all, timed{fmt.Sprintf("%s %s (%s)", o.kind, o.app, errorClass(o.err)), o.took})
+	}
+	for i, c := range classes {
+		all = append(all, timed{fmt.Sprintf("%s %s (%s)", c.kind, c.app, errorClass(classErrs[i])), classTook[i]})
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].took > all[j].took })
+	var slow []string
+	for _, u := range all[:min(3, len(all))] {
+		slow = append(slow, fmt.Sprintf("%s %s", u.name, u.took.Round(100*time.Millisecond)))
+	}
+	detail(t, "%s slowest units: %s", label, strings.Join(slow, "; "))
 	summary("%s | deploys %d/%d (%s), %d builds and %d promotions seen | migrations %d/%d (%s), %d executions, max %d per run | env replacements %d/%d (%s), %d releases seen | duplicates %d | lost build-log streams %d, deploys failed by them %d | faults %d of %d requests, %d of them late answers (%d on creations) | permanent errors: %s | %s",
 		label, deploys.succeeded, deploys.attempted, pct(deploys.share()), deploys.created, deploys.promoted,
 		migrations.succeeded, migrations.attempted, pct(migrations.share()), migrations.execs, migrations.maxExecs,
