@@ -120,7 +120,7 @@ func limitQuery(limit int) url.Values {
 // BuildExport streams GET /apps/{app}/builds/{id}.tgz to w. A failure is
 // retried only while nothing was written to w.
 func (c *Client) BuildExport(ctx context.Context, app, id string, w io.Writer) error {
-	cl := call{method: http.MethodGet, path: "/apps/" + esc(app) + "/builds/" + esc(id) + ".tgz", retry: retrySafe}
+	cl := call{method: http.MethodGet, path: "/apps/" + esc(app) + "/builds/" + esc(id) + ".tgz", retry: retrySafe, slowAnswer: true}
 	for attempt := 0; ; attempt++ {
 		resp, err := c.do(ctx, cl)
 		if err != nil {
@@ -175,7 +175,7 @@ func (c *Client) BuildImport(ctx context.Context, app string, body io.Reader) (*
 		return nil, err
 	}
 	var b Build
-	cl := call{method: http.MethodPost, path: "/apps/" + esc(app) + "/builds/import", body: streamBody(onceBody(contextReader(ctx, body))), retry: retryDialOnly}
+	cl := call{method: http.MethodPost, path: "/apps/" + esc(app) + "/builds/import", body: streamBody(onceBody(contextReader(ctx, body))), retry: retryDialOnly, slowAnswer: true}
 	if err := c.getJSON(ctx, cl, &b); err != nil {
 		return nil, err
 	}

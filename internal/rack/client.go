@@ -28,6 +28,9 @@ type call struct {
 	header http.Header // option headers (run options travel as headers)
 	retry  retryClass
 	noRack bool // Console's own endpoint (GET /racks): no rack resolution, no Rack header
+	// slowAnswer: the Rack may work for minutes before answering (build
+	// export and import copy images), so DefaultAnswerTimeout does not apply.
+	slowAnswer bool
 }
 
 // maxErrorBody bounds how much of an error answer is read.
@@ -119,7 +122,7 @@ func (c *Client) do(ctx context.Context, cl call) (*http.Response, error) {
 
 // send makes one request through the retrying client.
 func (c *Client) send(ctx context.Context, cl call) (*http.Response, error) {
-	st := &reqState{method: cl.method, path: cl.path, class: cl.retry}
+	st := &reqState{method: cl.method, path: cl.path, class: cl.retry, slowAnswer: cl.slowAnswer}
 	var body interface{}
 	ctype := "application/octet-stream"
 	switch {

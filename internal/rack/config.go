@@ -39,7 +39,11 @@ type Config struct {
 	RetryMax           int           // retries after the first attempt; 0: the default 4, negative: none
 	RetryWaitMin       time.Duration // default 250ms
 	RetryWaitMax       time.Duration // default 5s
-	Version            string        // ours, for the User-Agent
+	// AnswerTimeout is how long a plain call waits for the answer's headers
+	// once its request is sent; 0: DefaultAnswerTimeout. Build export and
+	// import and websockets are exempt.
+	AnswerTimeout time.Duration
+	Version       string // ours, for the User-Agent
 	// Redactor hides secrets in server text before the client cuts it
 	// (error bodies, page titles); nil: text is cut as it is, and must be
 	// redacted whole by whoever prints it.
@@ -51,6 +55,18 @@ const (
 	DefaultRetryMax     = 4
 	DefaultRetryWaitMin = 250 * time.Millisecond
 	DefaultRetryWaitMax = 5 * time.Second
+	// DefaultAnswerTimeout bounds the wait for a plain call's answer after
+	// its request was sent, so that a gateway that forwards a request and
+	// then stays silent (connection open) costs this, not the whole run's
+	// --timeout: the timeout is then a lost answer like a reset (reads are
+	// retried, a creation is ambiguous and looked up). A real Rack answers
+	// these calls within seconds (build and release create, promote and
+	// process start return once the Kubernetes objects are written; an
+	// object upload answers once the body is stored, and the wait starts
+	// only after the body is sent), so 2 minutes leaves ample room for a
+	// loaded Rack. Build export and import copy images to or from the
+	// registry before answering and are exempt.
+	DefaultAnswerTimeout = 2 * time.Minute
 )
 
 // Client talks to one Rack, directly or through Console. It is safe for

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -39,6 +40,7 @@ const (
 type reqState struct {
 	method, path string
 	class        retryClass
+	slowAnswer   bool // the Rack may work for minutes before answering: no answer timeout
 	attempts     atomic.Int32
 }
 
@@ -54,8 +56,10 @@ const maxRetryAfter = time.Minute
 
 func (c *Client) newRetryClient(cfg Config, tlsConf *tls.Config) *retryablehttp.Client {
 	rc := retryablehttp.NewClient()
+	quick := newTransport(tlsConf)
+	quick.ResponseHeaderTimeout = orDefault(cfg.AnswerTimeout, DefaultAnswerTimeout)
 	rc.HTTPClient = &http.Client{
-		Transport:     &logTransport{next: newTransport(tlsConf), log: &c.log},
+		Transport:     &logTransport{next: quick, slow: newTransport(tlsConf), answerTimeout: quick.ResponseHeaderTimeout, log: &c.log},
 		CheckRedirect: checkRedirect,
 	}
 	rc.Logger = leveledLogger{log: c.log}
@@ -227,18 +231,39 @@ func (l leveledLogger) Debug(msg string, kv ...interface{}) { l.log.Trace().Fiel
 
 // logTransport logs every attempt at debug: method, path, status, attempt,
 // duration. Never headers, never bodies.
+// Calls marked slowAnswer go through slow (when set) instead of next, whose
+// answer timeout is answerTimeout.
 type logTransport struct {
-	next http.RoundTripper
-	log  *zerolog.Logger
+	next, slow    http.RoundTripper
+	answerTimeout time.Duration
+	log           *zerolog.Logger
+}
+
+// noAnswerError is a request sent whose answer did not begin within the
+// answer timeout. Unlike net/http's own error for it, it is not
+// context.DeadlineExceeded: the run's deadline has not passed, the answer
+// was lost (a read is retried, a creation is ambiguous).
+type noAnswerError struct{ after time.Duration }
+
+func (e *noAnswerError) Error() string {
+	return fmt.Sprintf("no answer within %s after the request was sent", e.after)
 }
 
 func (t *logTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	attempt := int32(1)
+	next := t.next
 	if st := stateFrom(r.Context()); st != nil {
 		attempt = st.attempts.Add(1)
+		if st.slowAnswer && t.slow != nil {
+			next = t.slow
+		}
 	}
 	start := time.Now()
-	resp, err := t.next.RoundTrip(r)
+	resp, err := next.RoundTrip(r)
+	if err != nil && next == t.next && t.answerTimeout > 0 && r.Context().Err() == nil &&
+		strings.Contains(err.Error(), "timeout awaiting response headers") {
+		err = &noAnswerError{after: t.answerTimeout}
+	}
 	ev := t.log.Debug().Str("method", r.Method).Str("path", r.URL.Path).Int32("attempt", attempt).Dur("duration_ms", time.Since(start))
 	if r.Header.Get("Upgrade") != "" {
 		ev = ev.Bool("websocket", true)
