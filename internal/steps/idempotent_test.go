@@ -44,6 +44,7 @@ type loss struct {
 	processed bool
 	late      time.Duration // processed this long after the answer was lost
 	status    int
+	silent    bool // no answer at all: the connection stays open until the client gives up
 	times     int
 }
 
@@ -110,6 +111,10 @@ func (l *lossyRack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		_, _ = io.Copy(io.Discard, r.Body)
 	}
+	if rule.silent {
+		<-r.Context().Done()
+		return
+	}
 	if rule.status != 0 {
 		http.Error(w, http.StatusText(rule.status), rule.status)
 		return
@@ -150,11 +155,19 @@ func (l *lossyRack) state(t *testing.T) *pipeline.State {
 
 func stateFor(t *testing.T, url string) *pipeline.State {
 	t.Helper()
+	return stateWithAnswerTimeout(t, url, 0)
+}
+
+// stateWithAnswerTimeout is stateFor with the client's answer timeout set
+// (0: the default).
+func stateWithAnswerTimeout(t *testing.T, url string, answerTimeout time.Duration) *pipeline.State {
+	t.Helper()
 	log := zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel)
 	connect := func(u string) (*rack.Client, error) {
 		return rack.New(rack.Config{
 			RackURL: strings.Replace(u, "://", "://convox:"+simPassword+"@", 1), Logger: log,
 			RetryMax: 2, RetryWaitMin: time.Millisecond, RetryWaitMax: 5 * time.Millisecond,
+			AnswerTimeout: answerTimeout,
 		})
 	}
 	c, err := connect(url)
@@ -210,6 +223,27 @@ func TestBuildCreateAfterALostAnswer(t *testing.T) {
 			require.Regexp(t, `^build 0123456789 fix \[convox-ci:[0-9a-f]{12}\]$`, b.Description)
 			require.Equal(t, []string{st.ReleaseID}, rs.Promotions(simApp))
 		})
+	}
+}
+
+// A gateway that forwards a request and then stays silent: the build
+// creation is carried out and its answer never comes, a read of the build
+// gets no answer once. The read is retried; the creation is looked up, not
+// sent again.
+func TestSilentGateway(t *testing.T) {
+	l := newLossyRack(t)
+	l.lose(loss{method: "POST", match: exact("/apps/myapp/builds"), processed: true, silent: true, times: 1})
+	l.lose(loss{method: "GET", match: func(p string) bool { return strings.HasPrefix(p, "/apps/myapp/builds/B") }, silent: true, times: 1})
+	st := stateWithAnswerTimeout(t, l.url, 50*time.Millisecond)
+	require.NoError(t, deploy(t, st))
+	rs := l.sim.Rack("")
+	require.Equal(t, 1, rs.BuildCreates(simApp), "the Rack created exactly one build")
+	require.Equal(t, 1, l.count("POST", exact("/apps/myapp/builds")), "the silent creation was looked up, not sent again")
+	require.Equal(t, []string{st.ReleaseID}, rs.Promotions(simApp))
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, rule := range l.rules {
+		require.Zero(t, rule.times, "each silence happened: %s", rule.method)
 	}
 }
 
