@@ -180,8 +180,14 @@ func (s *Server) releasePromote(c *call) error {
 func (s *Server) startRollout(a *appState, r *rack.Release) {
 	a.rollout++
 	gen := a.rollout
-	rollback := s.rollbackNext[a.app.Name]
-	delete(s.rollbackNext, a.app.Name)
+	if s.rollbackNext[a.app.Name] {
+		delete(s.rollbackNext, a.app.Name)
+		if a.bad == nil {
+			a.bad = map[string]bool{}
+		}
+		a.bad[r.ID] = true
+	}
+	rollback := a.bad[r.ID]
 	a.promotions = append(a.promotions, r.ID)
 	dur, lag := s.rolloutDuration, s.controllerLag
 	if lag <= 0 {

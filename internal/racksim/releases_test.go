@@ -129,6 +129,28 @@ func TestRollbackKeepsTheOldRelease(t *testing.T) {
 	require.Equal(t, []string{rid}, h.sim.Rack("").Promotions("myapp"))
 }
 
+func TestABadReleaseRollsBackEveryTime(t *testing.T) {
+	h := newHarness(t, Options{Apps: []string{"myapp"}, RolloutDuration: 20 * time.Millisecond})
+	var before rack.App
+	h.get("/apps/myapp").json(t, &before)
+	bad := newRelease(t, h, "myapp", "A=1")
+	h.sim.RollbackNextPromote("myapp")
+	promote := func(id string) {
+		t.Helper()
+		require.Equal(t, 200, h.do(req{method: "POST", path: "/apps/myapp/releases/" + id + "/promote", form: url.Values{"force": {"false"}}}).status)
+	}
+	for i := 0; i < 2; i++ {
+		promote(bad) // the app reads updating from here until the rollout ends
+		done := h.waitJSON("/apps/myapp", "status", rack.AppRunning)
+		require.Equal(t, before.Release, done["release"], "promote %d of the bad release", i+1)
+	}
+	good := newRelease(t, h, "myapp", "A=2")
+	promote(good)
+	done := h.waitJSON("/apps/myapp", "status", rack.AppRunning)
+	require.Equal(t, good, done["release"], "only the bad release fails")
+	require.Equal(t, []string{bad, bad, good}, h.sim.Rack("").Promotions("myapp"))
+}
+
 func TestCancelAnUpdate(t *testing.T) {
 	h := newHarness(t, Options{Apps: []string{"myapp"}, RolloutDuration: time.Hour})
 	notUpdating := h.do(req{method: "POST", path: "/apps/myapp/cancel"})

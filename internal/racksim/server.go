@@ -216,8 +216,11 @@ func (s *Server) FailNextBuild(app, reason string) {
 	s.failNext[app] = reason
 }
 
-// RollbackNextPromote makes the next promote of app roll back: updating,
-// then rollback for a while, then running with the old release still active.
+// RollbackNextPromote makes the release promoted next on app a bad release,
+// as one whose processes fail their health checks: that promote rolls back
+// (updating, then rollback for a while, then running with the old release
+// still active), and so does every later promote of the same release, as on
+// a real Rack.
 func (s *Server) RollbackNextPromote(app string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

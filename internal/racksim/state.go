@@ -31,6 +31,7 @@ type appState struct {
 	procs        []*procState
 	logs         *feed[logEntry]
 	promotions   []string
+	bad          map[string]bool // releases that fail their checks: every promote of them rolls back
 	buildCreates int
 	rollout      int    // generation of the current rollout; a newer one supersedes
 	stable       string // the release actually running, where a rollback returns

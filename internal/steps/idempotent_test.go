@@ -43,6 +43,7 @@ type loss struct {
 	match     func(path string) bool
 	processed bool
 	late      time.Duration // processed this long after the answer was lost
+	until     func() bool   // processed, then the answer is held until this holds
 	status    int
 	silent    bool // no answer at all: the connection stays open until the client gives up
 	times     int
@@ -108,6 +109,9 @@ func (l *lossyRack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}()
 	case rule.processed:
 		l.sim.ServeHTTP(httptest.NewRecorder(), r)
+		for rule.until != nil && !rule.until() && r.Context().Err() == nil {
+			time.Sleep(time.Millisecond)
+		}
 	default:
 		_, _ = io.Copy(io.Discard, r.Body)
 	}
@@ -300,6 +304,31 @@ func TestPromoteLostThenRolledBackIsARollback(t *testing.T) {
 	err := deploy(t, l.state(t))
 	require.ErrorIs(t, err, ErrRolledBack)
 	require.Len(t, l.sim.Rack("").Promotions(simApp), 1)
+}
+
+// A promotion the Rack carried out and reverted before the first look cannot
+// be told from one never made, so it is sent again; the bad release rolls
+// back again and the deploy reports the rollback rather than exit 0.
+func TestPromoteRevertedBeforeTheLookupIsARollback(t *testing.T) {
+	l := newLossyRack(t)
+	old, _ := l.sim.Rack("").App(simApp)
+	l.sim.RollbackNextPromote(simApp)
+	l.sim.SetRolloutDuration(time.Millisecond)
+	reverted := func() bool {
+		app, _ := l.sim.Rack("").App(simApp)
+		return len(l.sim.Rack("").Promotions(simApp)) == 1 && app.Status == rack.AppRunning && app.Release == old.Release
+	}
+	l.lose(loss{method: "POST", match: suffix("/promote"), processed: true, status: 502, until: reverted, times: 1})
+	st := l.state(t)
+	err := deploy(t, st)
+	require.ErrorIs(t, err, ErrRolledBack)
+	var rb *RollbackError
+	require.True(t, errors.As(err, &rb), "got %v", err)
+	require.Equal(t, st.ReleaseID, rb.Release)
+	require.Equal(t, old.Release, rb.Active)
+	require.Equal(t, []string{st.ReleaseID, st.ReleaseID}, l.sim.Rack("").Promotions(simApp), "sent again: nothing told it from a promotion never made")
+	app, _ := l.sim.Rack("").App(simApp)
+	require.Equal(t, old.Release, app.Release)
 }
 
 func envStep() Env {
