@@ -114,6 +114,14 @@ func (c runCmd) Validate() error {
 			return errors.New("the command has a line break or control character: it travels to the Rack in an HTTP header, which cannot carry one; pass the value another way (an env value the command reads, or base64-encoded)")
 		}
 	}
+	return checkReleaseFlag(c.Release)
+}
+
+// checkReleaseFlag refuses a --release that cannot be a release id.
+func checkReleaseFlag(id string) error {
+	if err := steps.CheckReleaseID(id); err != nil {
+		return fmt.Errorf("--release: %w", err)
+	}
 	return nil
 }
 
@@ -147,6 +155,10 @@ type envSetCmd struct {
 	Release string   `placeholder:"RELEASE" help:"Base the new release on this release."`
 	ID      bool     `name:"id" help:"Print only the release id on stdout."`
 }
+
+// Validate refuses a --release that cannot be a release id before anything
+// is sent.
+func (c envSetCmd) Validate() error { return checkReleaseFlag(c.Release) }
 
 func (c *envSetCmd) Run(rt *runtime, g *Globals) error {
 	vars, err := c.assignments(rt.env)
@@ -233,6 +245,9 @@ type releasesRollbackCmd struct {
 func (c releasesRollbackCmd) Validate() error {
 	if c.Release != nil && strings.TrimSpace(*c.Release) == "" {
 		return fmt.Errorf("the release to roll back to is blank: name one (`convox-ci releases rollback RABCDEFGHIJ`), or give none to roll back to the build live before the active release's")
+	}
+	if c.Release != nil {
+		return steps.CheckReleaseID(*c.Release)
 	}
 	return nil
 }
@@ -501,7 +516,7 @@ func (c releasesPromoteCmd) Validate() error {
 	if strings.TrimSpace(c.Release) == "" {
 		return fmt.Errorf("name the release to promote: `convox-ci releases promote RABCDEFGHIJ`. build, deploy and env set print it (Release: R..., or with --id only the id), and `convox-ci builds` lists each build's release")
 	}
-	return nil
+	return steps.CheckReleaseID(c.Release)
 }
 
 // Validate checks the directory and the build args before anything is

@@ -3,8 +3,10 @@ package steps
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"time"
+	"unicode"
 
 	"github.com/convox-ci/convox-ci/internal/pipeline"
 	"github.com/convox-ci/convox-ci/internal/rack"
@@ -192,4 +194,24 @@ func waitApp(ctx context.Context, st *pipeline.State, release, previous, what st
 			interval = st.Poll.Next(interval)
 		}
 	}
+}
+
+// CheckReleaseID refuses, before anything is sent, a release id that cannot
+// be one: a Rack's release ids are R and uppercase letters and digits
+// (RABCDEFGHIJ), so one with white space, a control character or a URL
+// delimiter (/ ? # %) is a mistake (two ids in one argument, a pasted line,
+// a path). Only these are refused, so that any id a Rack may give passes.
+func CheckReleaseID(id string) error {
+	for _, r := range id {
+		what := fmt.Sprintf("%q", r)
+		switch {
+		case unicode.IsSpace(r):
+			what = "white space"
+		case unicode.IsControl(r), strings.ContainsRune("/?#%", r):
+		default:
+			continue
+		}
+		return fmt.Errorf("release id %q cannot be a release: it has %s; a Rack's release ids are R and letters and digits, e.g. RABCDEFGHIJ (give one id per command)", id, what)
+	}
+	return nil
 }

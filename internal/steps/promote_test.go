@@ -169,3 +169,12 @@ func TestRollbackStatusThatNeverSettlesIsARollback(t *testing.T) {
 	require.True(t, errors.As(err, &rb), "got %v", err)
 	require.Equal(t, RollbackError{Release: id, Active: old.Release}, *rb)
 }
+
+func TestCheckReleaseID(t *testing.T) {
+	for _, id := range []string{"RABCDEFGHIJ", "RWRGESXMQQX", "R1", "r-lower_case.9", "RÄ"} {
+		require.NoError(t, CheckReleaseID(id), id)
+	}
+	for _, id := range []string{"R1 R2", "R1\tR2", "RABC\n", "R1\x00", "R1\u00a0", "../R1", "R1?x=1", "R1#f", "R1%2F"} {
+		require.ErrorContains(t, CheckReleaseID(id), "cannot be a release", "%q", id)
+	}
+}
