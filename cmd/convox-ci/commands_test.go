@@ -126,10 +126,17 @@ func TestReleasesPromoteRollbackExits5(t *testing.T) {
 	res := rk.run(t, nil, "releases", "promote", build.stdout)
 	require.Equal(t, 5, res.code, res.stderr)
 
-	ok := rk.run(t, nil, "releases", "promote", build.stdout)
+	// A release that failed its checks fails them every time, as on a Rack.
+	again := rk.run(t, nil, "releases", "promote", build.stdout)
+	require.Equal(t, 5, again.code, again.stderr)
+	require.Equal(t, []string{build.stdout, build.stdout}, rk.sim.Rack("").Promotions(testApp))
+
+	fixed := rk.run(t, nil, "build", "--id", appDir(t))
+	require.Equal(t, 0, fixed.code, fixed.stderr)
+	ok := rk.run(t, nil, "releases", "promote", fixed.stdout)
 	require.Equal(t, 0, ok.code, ok.stderr)
 	app, _ := rk.sim.Rack("").App(testApp)
-	require.Equal(t, build.stdout, app.Release)
+	require.Equal(t, fixed.stdout, app.Release)
 }
 
 func TestBuildsExportPipedIntoImportMovesABuildBetweenRacks(t *testing.T) {
