@@ -316,7 +316,14 @@ func TestPromoteRevertedBeforeTheLookupIsARollback(t *testing.T) {
 	l.sim.SetRolloutDuration(time.Millisecond)
 	reverted := func() bool {
 		app, _ := l.sim.Rack("").App(simApp)
-		return len(l.sim.Rack("").Promotions(simApp)) == 1 && app.Status == rack.AppRunning && app.Release == old.Release
+		done := len(l.sim.Rack("").Promotions(simApp)) == 1 && app.Status == rack.AppRunning && app.Release == old.Release
+		if done {
+			// The promotion sent again must roll out long enough to be seen
+			// updating: a rollout over before the first poll reads as the
+			// controller not having started yet (the 2m grace), not as a rollback.
+			l.sim.SetRolloutDuration(3 * time.Second)
+		}
+		return done
 	}
 	l.lose(loss{method: "POST", match: suffix("/promote"), processed: true, status: 502, until: reverted, times: 1})
 	st := l.state(t)
