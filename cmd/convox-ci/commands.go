@@ -56,11 +56,7 @@ func (c *buildCmd) Run(rt *runtime, g *Globals) error {
 	}
 	err = rt.runSteps(st, c.step())
 	if err == nil {
-		if c.ID {
-			fmt.Fprint(rt.stdout, st.ReleaseID)
-		} else {
-			fmt.Fprintf(rt.stdout, "Build:   %s\nRelease: %s\n", st.BuildID, st.ReleaseID)
-		}
+		rt.printMade(st, c.ID, true)
 	}
 	return err
 }
@@ -81,11 +77,7 @@ func (c *deployCmd) Run(rt *runtime, g *Globals) error {
 	}
 	err = rt.runSteps(st, c.step(), steps.Promote{Force: c.Force})
 	if err == nil {
-		if c.ID {
-			fmt.Fprint(rt.stdout, st.ReleaseID)
-		} else {
-			fmt.Fprintf(rt.stdout, "Build:   %s\nRelease: %s\n", st.BuildID, st.ReleaseID)
-		}
+		rt.printMade(st, c.ID, true)
 	}
 	return err
 }
@@ -172,11 +164,7 @@ func (c *envSetCmd) Run(rt *runtime, g *Globals) error {
 	}
 	err = rt.runSteps(st, steps.Env{Vars: vars, Replace: c.Replace, Parent: c.Release, Promote: c.Promote})
 	if err == nil {
-		if c.ID {
-			fmt.Fprint(rt.stdout, st.ReleaseID)
-		} else {
-			fmt.Fprintf(rt.stdout, "Release: %s\n", st.ReleaseID)
-		}
+		rt.printMade(st, c.ID, false)
 	}
 	return err
 }
@@ -263,11 +251,7 @@ func (c *releasesRollbackCmd) Run(rt *runtime, g *Globals) error {
 	}
 	err = rt.runSteps(st, steps.Rollback{Release: release})
 	if err == nil {
-		if c.ID {
-			fmt.Fprint(rt.stdout, st.ReleaseID)
-		} else {
-			fmt.Fprintf(rt.stdout, "Build:   %s\nRelease: %s\n", st.BuildID, st.ReleaseID)
-		}
+		rt.printMade(st, c.ID, true)
 	}
 	return err
 }
@@ -370,11 +354,7 @@ func (c *buildsImportCmd) Run(rt *runtime, g *Globals) error {
 	}
 	err = rt.runSteps(st, steps.ImportStream{From: in})
 	if err == nil {
-		if c.ID {
-			fmt.Fprint(rt.stdout, st.ReleaseID)
-		} else {
-			fmt.Fprintf(rt.stdout, "Build:   %s\nRelease: %s\n", st.BuildID, st.ReleaseID)
-		}
+		rt.printMade(st, c.ID, true)
 	}
 	return err
 }
@@ -479,6 +459,20 @@ func (versionCmd) Run(rt *runtime) error {
 }
 
 // runSteps runs steps and records the ids they made in the result.
+// printMade prints what a command made on stdout, which stays data: with
+// --id only the release id, without a newline (as the Convox CLI's --id),
+// else a Build: line (when build says it) and a Release: line.
+func (rt *runtime) printMade(st *pipeline.State, idOnly, build bool) {
+	switch {
+	case idOnly:
+		fmt.Fprint(rt.stdout, st.ReleaseID)
+	case build:
+		fmt.Fprintf(rt.stdout, "Build:   %s\nRelease: %s\n", st.BuildID, st.ReleaseID)
+	default:
+		fmt.Fprintf(rt.stdout, "Release: %s\n", st.ReleaseID)
+	}
+}
+
 func (rt *runtime) runSteps(st *pipeline.State, list ...pipeline.Step) error {
 	err := pipeline.Run(rt.ctx, st, list)
 	rt.steps = st

@@ -249,7 +249,7 @@ func (c *demoCmd) Run(rt *runtime, g *Globals) error {
 		steps.Promote{},
 	)
 	if err == nil {
-		fmt.Fprintf(rt.stdout, "Build:   %s\nRelease: %s\n", st.BuildID, st.ReleaseID)
+		rt.printMade(st, false, true)
 	}
 	return err
 }
