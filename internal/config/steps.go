@@ -334,51 +334,93 @@ func (l *loader) envStep(s *Step, head entry, fields map[string]entry) *Error {
 	if e != nil {
 		return e
 	}
-	pairs, ok := mappingValues(val)
-	fix := "write values as a mapping, e.g. values: {NODE_ENV: production, DATABASE_URL: ${DATABASE_URL}}"
-	if !ok {
-		if isNull(val) {
-			return l.errf(val, fix, "values is empty")
-		}
-		return l.errf(val, fix, "values must be a mapping of names to values, not %s", describe(val))
-	}
-	if len(pairs) == 0 {
-		return l.errf(val, fix, "values is empty")
-	}
-	entries, e := l.entries(pairs, "in env values")
+	vars, e := l.stringMap(val, envValues)
 	if e != nil {
 		return e
 	}
+	s.Env = vars
+	return nil
+}
+
+// stringMap describes a mapping of names to single-string values (env
+// values, build args): its field, the fixes to offer, and the characters a
+// value may not hold, written or expanded from the environment.
+type stringMap struct {
+	field, example    string // "values", a mapping to show in the fix
+	in                string // where, in messages about its keys
+	nameFix, nameWhat string // how to name an entry, and what it is
+	label             string // before a key in messages ("build arg ")
+	bad, badFix       string // characters a value may not hold, and the fix
+	badWhat, badEnv   string // "the value of %s has ..." written, and expanded
+	badEnvFix         string // the fix for an expanded value (default badFix)
+}
+
+var envValues = stringMap{
+	field: "values", in: "in env values", example: "values: {NODE_ENV: production, DATABASE_URL: ${DATABASE_URL}}",
+	nameFix: "use letters, digits and _, not starting with a digit", nameWhat: "an environment variable name",
+	bad: "\r\n", badFix: "write a single-line value (a block scalar | keeps a final line break; use |- or a quoted string)",
+	badWhat:   "the value of %s has a line break: Convox environment values are single lines",
+	badEnv:    "the value of %s has a line break, from the environment: Convox environment values are single lines",
+	badEnvFix: "store the value on a single line (e.g. base64-encode it)",
+}
+
+var buildArgs = stringMap{
+	field: "build_args", in: "in build_args", example: "build_args: {NODE_ENV: production, NPM_TOKEN: ${NPM_TOKEN}}",
+	nameFix: "use letters, digits and _, not starting with a digit, as a Dockerfile ARG", nameWhat: "a build arg name",
+	label: "build arg ",
+	bad:   ",", badFix: "the Rack splits build args on commas, so a value cannot hold one: pass a list another way (e.g. separated by spaces or semicolons)",
+	badWhat: "the value of %s has a comma",
+	badEnv:  "the value of %s has a comma, from the environment",
+}
+
+// stringMap reads val as m describes: a non-empty mapping of valid names to
+// strings, each ${VAR} expanded as a secret.
+func (l *loader) stringMap(val ast.Node, m stringMap) ([]EnvVar, *Error) {
+	fix := "write " + m.field + " as a mapping, e.g. " + m.example
+	pairs, ok := mappingValues(val)
+	if !ok || len(pairs) == 0 {
+		if isNull(val) || ok {
+			return nil, l.errf(val, fix, "%s is empty", m.field)
+		}
+		return nil, l.errf(val, fix, "%s must be a mapping of names to values, not %s", m.field, describe(val))
+	}
+	entries, e := l.entries(pairs, m.in)
+	if e != nil {
+		return nil, e
+	}
+	var out []EnvVar
 	for _, v := range entries {
 		if !validName(v.key) {
-			return l.errf(v.keyNode, "use letters, digits and _, not starting with a digit", "%q is not an environment variable name", short(v.key))
+			return nil, l.errf(v.keyNode, m.nameFix, "%q is not %s", short(v.key), m.nameWhat)
 		}
 		vn, e := l.unwrap(v.val)
 		if e != nil {
-			return e
+			return nil, e
 		}
 		raw, ok := scalarText(vn)
 		if !ok {
 			if isNull(vn) {
-				return l.errf(vn, fmt.Sprintf("write %s: \"\" for an empty value, or give it a value", v.key), "%s has no value", v.key)
+				return nil, l.errf(vn, fmt.Sprintf("write %s: \"\" for an empty value, or give it a value", v.key), "%s%s has no value", m.label, v.key)
 			}
-			return l.errf(vn, fmt.Sprintf("write %s: VALUE, a single string", v.key), "the value of %s must be a string, not %s", v.key, describe(vn))
+			return nil, l.errf(vn, fmt.Sprintf("write %s: VALUE, a single string", v.key), "the value of %s%s must be a string, not %s", m.label, v.key, describe(vn))
 		}
-		if strings.ContainsAny(raw, "\r\n") {
-			return l.errf(vn, "write a single-line value (a block scalar | keeps a final line break; use |- or a quoted string)",
-				"the value of %s has a line break: Convox environment values are single lines", v.key)
+		if strings.ContainsAny(raw, m.bad) {
+			return nil, l.errf(vn, m.badFix, m.badWhat, m.label+v.key)
 		}
 		value, e := l.expandSecret(vn, raw, true)
 		if e != nil {
-			return e
+			return nil, e
 		}
-		if strings.ContainsAny(value, "\r\n") && l.cur != nil && l.cur.unresolved == nil {
-			l.cur.unresolved = l.errf(vn, "store the value on a single line (e.g. base64-encode it)",
-				"the value of %s has a line break, from the environment: Convox environment values are single lines", v.key)
+		if strings.ContainsAny(value, m.bad) && l.cur != nil && l.cur.unresolved == nil {
+			fix := m.badEnvFix
+			if fix == "" {
+				fix = m.badFix
+			}
+			l.cur.unresolved = l.errf(vn, fix, m.badEnv, m.label+v.key)
 		}
-		s.Env = append(s.Env, EnvVar{Key: v.key, Value: value})
+		out = append(out, EnvVar{Key: v.key, Value: value})
 	}
-	return nil
+	return out, nil
 }
 
 // buildStep reads a build's or deploy's options, as the build command's
@@ -408,45 +450,8 @@ func (l *loader) buildStep(s *Step, fields map[string]entry) *Error {
 	if e != nil {
 		return e
 	}
-	fix := "write build_args as a mapping, e.g. build_args: {NODE_ENV: production, NPM_TOKEN: ${NPM_TOKEN}}"
-	pairs, ok := mappingValues(val)
-	if !ok || len(pairs) == 0 {
-		if isNull(val) || ok {
-			return l.errf(val, fix, "build_args is empty")
-		}
-		return l.errf(val, fix, "build_args must be a mapping of names to values, not %s", describe(val))
-	}
-	entries, e := l.entries(pairs, "in build_args")
-	if e != nil {
+	if s.BuildArgs, e = l.stringMap(val, buildArgs); e != nil {
 		return e
-	}
-	comma := "the Rack splits build args on commas, so a value cannot hold one: pass a list another way (e.g. separated by spaces or semicolons)"
-	for _, a := range entries {
-		if !validName(a.key) {
-			return l.errf(a.keyNode, "use letters, digits and _, not starting with a digit, as a Dockerfile ARG", "%q is not a build arg name", short(a.key))
-		}
-		vn, e := l.unwrap(a.val)
-		if e != nil {
-			return e
-		}
-		raw, ok := scalarText(vn)
-		if !ok {
-			if isNull(vn) {
-				return l.errf(vn, fmt.Sprintf("write %s: \"\" for an empty value, or give it a value", a.key), "build arg %s has no value", a.key)
-			}
-			return l.errf(vn, fmt.Sprintf("write %s: VALUE, a single string", a.key), "the value of build arg %s must be a string, not %s", a.key, describe(vn))
-		}
-		if strings.Contains(raw, ",") {
-			return l.errf(vn, comma, "the value of build arg %s has a comma", a.key)
-		}
-		value, e := l.expandSecret(vn, raw, true)
-		if e != nil {
-			return e
-		}
-		if strings.Contains(value, ",") && l.cur != nil && l.cur.unresolved == nil {
-			l.cur.unresolved = l.errf(vn, comma, "the value of build arg %s has a comma, from the environment", a.key)
-		}
-		s.BuildArgs = append(s.BuildArgs, EnvVar{Key: a.key, Value: value})
 	}
 	return nil
 }
