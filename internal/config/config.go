@@ -163,25 +163,17 @@ type Connection struct {
 	Password string // secret: only ever from a ${VAR}
 }
 
-// Set reports whether the connection overrides anything.
-func (c Connection) Set() bool { return c.Host != "" || c.Password != "" }
+// String hides the password, and a key inside the host, from %v (also
+// inside a Target printed with %+v).
+func (c Connection) String() string { return c.GoString() }
 
-// String names the connection without its password.
-func (c Connection) String() string {
-	switch {
-	case c.Host != "" && c.Password != "":
-		return "host " + c.Host + " with its own password"
-	case c.Host != "":
-		return "host " + c.Host
-	case c.Password != "":
-		return "its own password"
-	}
-	return ""
-}
-
-// GoString hides the password from %#v.
+// GoString hides the password, and a key inside the host, from %#v.
 func (c Connection) GoString() string {
-	return fmt.Sprintf("config.Connection{Host:%q, Password:<redacted>}", c.Host)
+	host := c.Host
+	if key, ok := hostKey(host); ok {
+		host = strings.Replace(host, ":"+key+"@", ":<redacted>@", 1)
+	}
+	return fmt.Sprintf("config.Connection{Host:%q, Password:<redacted>}", host)
 }
 
 // EnvVar is one environment assignment. Value is secret: String, GoString

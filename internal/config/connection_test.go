@@ -26,7 +26,7 @@ targets:
 	require.Equal(t, Connection{Host: "https://prod.example.org", Password: "prod-key-1234"}, tg.Conn)
 	require.Equal(t, Connection{Host: "staging.example.org", Password: "staging-key-5678"}, tg.Steps[0].FromConn)
 	require.ElementsMatch(t, []string{"prod-key-1234", "staging-key-5678"}, f.Secrets(), "passwords are secrets")
-	require.NotContains(t, fmt.Sprintf("%#v %v", tg.Conn, tg.Conn), "prod-key-1234")
+	require.NotContains(t, fmt.Sprintf("%#v %+v", tg.Conn, tg), "prod-key-1234")
 
 	_, err = Parse("convox-ci.yml", []byte(`app: a
 targets:
@@ -66,6 +66,8 @@ targets:
 `), lookup)
 	require.NoError(t, err)
 	require.Equal(t, "https://convox:prod-key-1234@prod.example.org", f.Targets[0].Conn.Host)
+	require.Contains(t, f.Secrets(), "prod-key-1234", "the key in the host is a secret as soon as the file is read")
+	require.NotContains(t, fmt.Sprintf("%#v", f.Targets[0].Conn), "prod-key-1234")
 }
 
 func TestHostKeyIsFoundInTheAuthorityOnly(t *testing.T) {

@@ -121,6 +121,11 @@ func (l *loader) connection(fields map[string]entry) (Connection, *Error) {
 			return c, l.errf(en.val, "write the host as a ${VAR} (host: ${PRODUCTION_CONVOX_HOST}), or the key as one (https://convox:${PRODUCTION_KEY}@rack.example.org), and keep the key in the CI's secret settings",
 				"host carries a key written in the rules file (not repeated here): a Rack API key is a secret and is never written there")
 		}
+		// The key the expanded host carries (from ${PRODUCTION_KEY} or inside
+		// ${PRODUCTION_CONVOX_HOST}) is a secret; the rest of it names a place.
+		if key, ok := hostKey(c.Host); ok && l.cur != nil && !contains(l.cur.Secrets, key) {
+			l.cur.Secrets = append(l.cur.Secrets, key)
+		}
 	}
 	if en, ok := fields["password"]; ok {
 		val, e := l.unwrap(en.val)
