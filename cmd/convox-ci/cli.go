@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"strings"
 	"time"
 
@@ -229,7 +228,7 @@ func newRuntime(ctx context.Context, g *Globals, env lookupEnv, stdin io.Reader,
 	registerCredentials(rt.secrets, g.Password, g.RackURL, g.Host)
 	color := false
 	logTo := rt.stderr
-	if f, ok := stderr.(*os.File); ok && report.IsTerminal(f) {
+	if isTerminal(stderr) {
 		color = !env.isSet("NO_COLOR")
 		if g.LogFormat != "json" { // JSON lines stay JSON lines: progress is logged as lines
 			rt.live = report.NewLive(rt.stderr)

@@ -14,7 +14,6 @@ import (
 	"github.com/convox-ci/convox-ci/internal/outfile"
 	"github.com/convox-ci/convox-ci/internal/pipeline"
 	"github.com/convox-ci/convox-ci/internal/rack"
-	"github.com/convox-ci/convox-ci/internal/report"
 	"github.com/convox-ci/convox-ci/internal/source"
 	"github.com/convox-ci/convox-ci/internal/steps"
 )
@@ -245,7 +244,7 @@ func (c *releasesRollbackCmd) Run(rt *runtime, g *Globals) error {
 	if err != nil {
 		return err
 	}
-	var release string // nil: no argument, the previous build
+	var release string // "": no argument, the build before the active one
 	if c.Release != nil {
 		release = *c.Release
 	}
@@ -345,7 +344,7 @@ func (c *buildsImportCmd) Run(rt *runtime, g *Globals) error {
 		}
 		defer f.Close()
 		in = f
-	} else if f, ok := in.(*os.File); ok && report.IsTerminal(f) {
+	} else if isTerminal(in) {
 		return usagef("builds import reads the artifact from stdin: pipe it in (builds export B | builds import) or pass --file")
 	}
 	st, err := g.state(rt, "", "")
@@ -458,7 +457,6 @@ func (versionCmd) Run(rt *runtime) error {
 	return nil
 }
 
-// runSteps runs steps and records the ids they made in the result.
 // printMade prints what a command made on stdout, which stays data: with
 // --id only the release id, without a newline (as the Convox CLI's --id),
 // else a Build: line (when build says it) and a Release: line.
@@ -473,6 +471,7 @@ func (rt *runtime) printMade(st *pipeline.State, idOnly, build bool) {
 	}
 }
 
+// runSteps runs steps and records the ids they made in the result.
 func (rt *runtime) runSteps(st *pipeline.State, list ...pipeline.Step) error {
 	err := pipeline.Run(rt.ctx, st, list)
 	rt.steps = st

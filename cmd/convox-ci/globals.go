@@ -109,9 +109,7 @@ func (g *Globals) endpointCredentials(rt *runtime, ep pipeline.Endpoint) (creden
 		if password == "" && !hasKey(ep.Host) {
 			return credentials{}, usagef("rack %s has its own host (%s) in the rules file but no password: add password: ${VAR} beside it, or set CONVOX_PASSWORD", ep.Rack, rack.HostOf(ep.Host))
 		}
-		if _, key := rack.Credentials(ep.Host); key != "" {
-			rt.secrets.Add(key)
-		}
+		registerCredentials(rt.secrets, password, ep.Host)
 		return credentials{host: ep.Host, password: password}, nil
 	case ep.Password != "":
 		if g.Host == "" {

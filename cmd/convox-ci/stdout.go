@@ -26,9 +26,9 @@ func (s stdoutWriter) Write(p []byte) (int, error) {
 	return n, nil
 }
 
-// isTerminal reports a terminal.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
+// isTerminal reports a terminal (stdin, stdout or stderr).
+func isTerminal(s any) bool {
+	f, ok := s.(*os.File)
 	return ok && report.IsTerminal(f)
 }
 

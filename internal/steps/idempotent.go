@@ -79,14 +79,6 @@ func newMarker() (string, error) {
 	return MarkerPrefix + hex.EncodeToString(b), nil
 }
 
-// markDescription appends " [<marker>]" to a description.
-func markDescription(desc, marker string) string {
-	if desc == "" {
-		return "[" + marker + "]"
-	}
-	return desc + " [" + marker + "]"
-}
-
 // hasMarker reports a description tagged with marker (see Tag).
 func hasMarker(desc, marker string) bool {
 	t, ok := ParseTag(desc)
@@ -204,7 +196,7 @@ func createRelease(ctx context.Context, st *pipeline.State, opts rack.ReleaseCre
 	if err != nil {
 		return nil, err
 	}
-	opts.Description = markDescription(opts.Description, marker)
+	opts.Description = Tag{Marker: marker}.Append(opts.Description)
 	return createOnce(ctx, st, "creating the release",
 		func() (*rack.Release, error) { return st.Rack.ReleaseCreate(ctx, st.App, opts) },
 		func() (*rack.Release, bool, error) {

@@ -500,7 +500,7 @@ func TestMarkers(t *testing.T) {
 		{name: "alone", desc: "", want: "[" + m + "]"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := markDescription(tc.desc, m)
+			got := Tag{Marker: m}.Append(tc.desc)
 			require.Equal(t, tc.want, got)
 			require.True(t, hasMarker(got, m))
 			require.False(t, hasMarker(got, other))
